@@ -1,0 +1,206 @@
+"""HiGHS backend: the whole program handed to highspy as arrays in one call.
+
+HiGHS is the default solver of wfplan: it is open source (MIT), ships as a
+wheel (``highspy``), solves LPs with duals and MIPs with a proven bound.  The
+:class:`~solvers.base.LinearProgram` arrays are passed straight to
+``Highs.passModel`` in row-wise (CSR) form, so building the model costs a few
+array conversions and no Python loop over coefficients.
+
+Sign convention of the duals (HiGHS's own, unchanged): the program is a
+minimisation, and
+
+* ``row_duals[i]`` is d objective / d (the active bound of row i): raising the
+  upper bound of a binding ``<=`` row by one changes the objective by
+  ``row_duals[i]`` (so it is <= 0 for a binding ``<=`` row and >= 0 for a
+  binding ``>=`` row); it is 0 for a row whose bounds are not binding;
+* ``col_duals[j]`` is the reduced cost ``c[j] - A[:, j] @ row_duals``, i.e.
+  d objective / d (the active bound of column j).
+
+Duals are reported for pure LPs only (no integer columns): a MIP has no
+meaningful duals.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .base import (
+    LinearProgram,
+    SolveOptions,
+    Solver,
+    SolveResult,
+    Status,
+    solve_without_columns,
+)
+
+_MATRIX_ROWWISE = 2  # HighsMatrixFormat::kRowwise
+_SENSE_MINIMISE = 1  # ObjSense::kMinimize
+_SOLUTION_FEASIBLE = 2  # SolutionStatus::kSolutionStatusFeasible
+
+# HiGHS runs every solve on one process-wide task scheduler whose size is fixed
+# the first time it starts; a later solve asking for another thread count fails
+# unless the scheduler is reset first.  The lock keeps that reset from racing
+# a solve running in another Python thread of this process.
+_scheduler_lock = threading.Lock()
+_scheduler_threads: int | None = None
+
+
+def _highs_class() -> type:
+    """The HiGHS class to instantiate.
+
+    ``highspy.Highs`` wraps the compiled ``_Highs`` class with Python callback
+    machinery that wfplan does not use, and registering it prints the HiGHS
+    banner on stdout once per process even when ``output_flag`` is off.  The
+    compiled class is used directly when present, the public one otherwise.
+    """
+    import highspy
+
+    core = getattr(highspy, "_core", None)
+    return getattr(core, "_Highs", None) or highspy.Highs
+
+
+def _reset_scheduler() -> None:
+    """Discard HiGHS's global task scheduler so the next run starts one of the right size."""
+    _highs_class().resetGlobalScheduler(True)
+
+
+def _ensure_scheduler(threads: int) -> None:
+    """Reset HiGHS's global scheduler when ``threads`` differs from its current size."""
+    global _scheduler_threads
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        _reset_scheduler()
+    _scheduler_threads = threads
+
+
+class HighsSolver(Solver):
+    """Solve a :class:`LinearProgram` with HiGHS (``highspy``).
+
+    Reports ``bound`` as HiGHS's MIP dual bound for a MIP and the objective for
+    an LP, and row/column duals for an optimal pure LP (see the module docstring
+    for their sign).  A MIP stopped by the time limit with an incumbent is
+    :attr:`Status.FEASIBLE`; one stopped with no incumbent is :attr:`Status.ERROR`.
+    A MIP stopped because the relative gap fell below ``options.mip_gap`` is
+    reported as :attr:`Status.OPTIMAL`, as HiGHS does; the achieved gap is in
+    ``extra["mip_gap"]``.
+    """
+
+    name = "highs"
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        try:
+            import highspy  # noqa: F401
+        except ImportError as exc:
+            return f"highspy does not import ({exc}); install it with `pip install highspy`"
+        return None
+
+    def _solve(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+        if lp.num_cols == 0:
+            return solve_without_columns(lp, self.name)
+        with _scheduler_lock:
+            _ensure_scheduler(options.threads)
+            return self._run(lp, options)
+
+    def _run(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+        import highspy
+
+        h = _highs_class()()
+        h.setOptionValue("output_flag", bool(options.verbose))
+        h.setOptionValue("log_to_console", bool(options.verbose))
+        h.setOptionValue("threads", int(options.threads))
+        h.setOptionValue("random_seed", int(options.seed))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        if options.time_limit is not None:
+            h.setOptionValue("time_limit", float(options.time_limit))
+
+        A = lp.A.tocsr()
+        is_mip = lp.num_integer > 0
+        status = h.passModel(
+            lp.num_cols, lp.num_rows, int(A.nnz), _MATRIX_ROWWISE, _SENSE_MINIMISE,
+            float(lp.offset),
+            np.ascontiguousarray(lp.c, dtype=np.float64),
+            np.ascontiguousarray(lp.col_lower, dtype=np.float64),
+            np.ascontiguousarray(lp.col_upper, dtype=np.float64),
+            np.ascontiguousarray(lp.row_lower, dtype=np.float64),
+            np.ascontiguousarray(lp.row_upper, dtype=np.float64),
+            np.ascontiguousarray(A.indptr, dtype=np.int32),
+            np.ascontiguousarray(A.indices, dtype=np.int32),
+            np.ascontiguousarray(A.data, dtype=np.float64),
+            # Always a full array: an empty one is read past its end by HiGHS 1.16.
+            np.ascontiguousarray(lp.integrality, dtype=np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            return SolveResult(self.name, Status.ERROR, message="HiGHS rejected the model")
+
+        run_status = h.run()
+        model_status = h.getModelStatus()
+        MS = highspy.HighsModelStatus
+        if run_status == highspy.HighsStatus.kError and model_status == MS.kNotset:
+            # Most likely the scheduler was started elsewhere in this process with
+            # another thread count (HiGHS refuses to run then): reset it and retry.
+            _reset_scheduler()
+            run_status = h.run()
+            model_status = h.getModelStatus()
+        if model_status == MS.kUnboundedOrInfeasible:
+            # Presolve proved "infeasible or unbounded"; without it HiGHS says which.
+            h.setOptionValue("presolve", "off")
+            run_status = h.run()
+            model_status = h.getModelStatus()
+            if model_status == MS.kUnboundedOrInfeasible:
+                return self._infeasible_or_unbounded(lp, options)
+
+        info = h.getInfo()
+        message = f"HiGHS: {h.modelStatusToString(model_status)}"
+        extra: dict[str, object] = {"model_status": str(model_status)}
+        if model_status == MS.kInfeasible:
+            return SolveResult(self.name, Status.INFEASIBLE, message=message, extra=extra)
+        if model_status == MS.kUnbounded:
+            return SolveResult(self.name, Status.UNBOUNDED, message=message, extra=extra)
+
+        has_plan = info.primal_solution_status == _SOLUTION_FEASIBLE
+        if model_status == MS.kOptimal and run_status != highspy.HighsStatus.kError:
+            result_status = Status.OPTIMAL
+        elif model_status in (MS.kLoadError, MS.kModelError, MS.kPresolveError,
+                              MS.kSolveError, MS.kPostsolveError, MS.kNotset):
+            result_status = Status.ERROR
+        elif has_plan:
+            result_status = Status.FEASIBLE  # time/iteration/solution limit, interrupt
+        else:
+            message += " (no feasible plan found)"
+            result_status = Status.ERROR
+        if not result_status.has_solution:
+            return SolveResult(self.name, result_status, message=message, extra=extra)
+
+        solution = h.getSolution()
+        objective = float(info.objective_function_value)
+        result = SolveResult(
+            self.name, result_status, objective=objective,
+            x=np.asarray(solution.col_value, dtype=np.float64), message=message, extra=extra,
+        )
+        if is_mip:
+            bound = float(info.mip_dual_bound)
+            result.bound = bound if np.isfinite(bound) else None
+            result.extra["mip_gap"] = float(info.mip_gap)
+            result.extra["mip_nodes"] = int(info.mip_node_count)
+        else:
+            result.bound = objective if result_status == Status.OPTIMAL else None
+            if result_status == Status.OPTIMAL and solution.dual_valid:
+                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
+                result.col_duals = np.asarray(solution.col_dual, dtype=np.float64)
+        return result
+
+    def _infeasible_or_unbounded(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+        """Decide "infeasible or unbounded" by asking whether any plan exists at all.
+
+        With a zero objective the program cannot be unbounded, so HiGHS answers
+        feasibility outright; a feasible program whose solve was "infeasible or
+        unbounded" is unbounded.
+        """
+        probe = self._run(lp.with_objective(np.zeros_like(lp.c)), options)
+        if probe.status.has_solution:
+            return SolveResult(self.name, Status.UNBOUNDED, message="HiGHS: unbounded")
+        if probe.status == Status.INFEASIBLE:
+            return SolveResult(self.name, Status.INFEASIBLE, message="HiGHS: infeasible")
+        return SolveResult(self.name, Status.ERROR, message="HiGHS: infeasible or unbounded")

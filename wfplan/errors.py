@@ -1,0 +1,74 @@
+"""User-facing errors: where the bad value is and what was expected.
+
+Every mistake a user can make in a scenario surfaces as a :class:`ScenarioError`
+carrying one or more :class:`Problem` locations (file, sheet, row, column,
+value, expectation).  The CLI prints them and exits with code 2; nothing in
+wfplan lets a traceback reach a user for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_USER_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file."""
+
+    file: str
+    message: str
+    row: int | None = None  # 1-based data row as a spreadsheet shows it (header is row 1)
+    column: str | None = None
+    value: object = None
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.sheet:
+            where += f" [sheet {self.sheet}]"
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        shown = "" if self.value is None else f": value {self.value!r}"
+        return f"{where}{shown}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used as given; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__(self.report())
+
+    def report(self, limit: int = 25) -> str:
+        shown = [f"  - {p}" for p in self.problems[:limit]]
+        more = len(self.problems) - limit
+        if more > 0:
+            shown.append(f"  ... and {more} more")
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        return f"scenario has {len(self.problems)} {noun}:\n" + "\n".join(shown)
+
+
+class SolverUnavailableError(Exception):
+    """A requested solver backend is not installed or cannot run here."""
+
+
+class OutputExistsError(Exception):
+    """An output directory or file exists and ``--force`` was not given."""
+
+
+def display_path(path: Path | str, root: Path | None = None) -> str:
+    """A short path for messages: relative to ``root`` (or the cwd) where possible."""
+    p = Path(path)
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(p)

@@ -1,0 +1,147 @@
+"""Load a scenario: manifest, base scenarios it extends, and its tables.
+
+A scenario is a directory with ``scenario.toml`` (or ``scenario.yaml``) and CSV
+tables, or an Excel workbook with one sheet per table (see
+:mod:`wfplan.excel_io`).  ``extends`` names base scenario directories: their
+tables are loaded first and a table in the derived scenario replaces the
+base's table of the same name as a whole.  Table files named in the manifest
+must lie inside the scenario directory.
+
+The result is a validated :class:`~wfplan.scenario.Scenario`; any problem is a
+:class:`~wfplan.errors.ScenarioError` naming file, row, column and value.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan.scenario import Scenario
+from wfplan.schema import TABLES, Manifest
+from wfplan.tables import Located, decode_text, read_csv_table
+
+MANIFEST_NAMES = ("scenario.toml", "scenario.yaml", "scenario.yml")
+
+
+def find_manifest(directory: Path) -> Path:
+    for name in MANIFEST_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    raise ScenarioError(
+        Problem(display_path(directory), f"no manifest: expected one of {', '.join(MANIFEST_NAMES)}")
+    )
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse a TOML or YAML manifest (YAML with the safe loader only)."""
+    shown = display_path(path)
+    try:
+        text = decode_text(path.read_bytes())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(Problem(shown, f"cannot be read: {exc}")) from None
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(Problem(shown, f"does not parse: {exc}")) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(Problem(shown, "must be a mapping of settings"))
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                Problem(shown, str(e.get("msg")).removeprefix("Value error, "),
+                        column=".".join(str(p) for p in e.get("loc", ())), value=e.get("input")
+                        if not isinstance(e.get("input"), dict) else None)
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def _inside(directory: Path, candidate: Path) -> bool:
+    try:
+        candidate.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> dict[str, Path]:
+    problems: list[Problem] = []
+    files: dict[str, Path] = {}
+    for table, relative in manifest.tables.items():
+        if table not in TABLES:
+            problems.append(Problem(manifest_shown, f"unknown table; known: {', '.join(TABLES)}",
+                                    column=f"tables.{table}", value=table))
+            continue
+        path = directory / relative
+        if Path(relative).is_absolute() or not _inside(directory, path):
+            problems.append(Problem(manifest_shown, "table files must lie inside the scenario directory",
+                                    column=f"tables.{table}", value=relative))
+            continue
+        if not path.exists():
+            problems.append(Problem(manifest_shown, "file not found", column=f"tables.{table}", value=relative))
+            continue
+        files[table] = path
+    for table in TABLES:
+        default = directory / f"{table}.csv"
+        if table not in files and table not in manifest.tables and default.exists():
+            files[table] = default
+    if problems:
+        raise ScenarioError(problems)
+    return files
+
+
+def _load_layer(directory: Path, seen: tuple[Path, ...]) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
+    """Load one scenario directory and, first, the bases it extends."""
+    directory = directory.resolve()
+    if directory in seen:
+        chain = " -> ".join(display_path(p) for p in (*seen, directory))
+        raise ScenarioError(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
+    manifest_path = find_manifest(directory)
+    manifest_shown = display_path(manifest_path)
+    manifest = read_manifest(manifest_path)
+    tables: dict[str, list[Located]] = {}
+    files_read: list[Path] = [manifest_path]
+    for base in manifest.extends:
+        base_dir = (directory / base)
+        if not base_dir.is_dir():
+            raise ScenarioError(Problem(manifest_shown, "base scenario directory not found",
+                                        column="extends", value=base))
+        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory))
+        tables.update(base_tables)
+        files_read.extend(base_files)
+    problems: list[Problem] = []
+    for table, path in _table_files(directory, manifest, manifest_shown).items():
+        try:
+            tables[table] = read_csv_table(path, TABLES[table], display_path(path))
+            files_read.append(path)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return manifest, tables, files_read
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load and validate the scenario at ``path`` (a directory or an .xlsx workbook)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(Problem(str(path), "does not exist: expected a scenario directory"))
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        from wfplan.excel_io import read_workbook
+
+        manifest, tables, files = read_workbook(path)
+    elif path.is_dir():
+        manifest, tables, files = _load_layer(path, ())
+    else:
+        raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
+    return Scenario.build(manifest, tables, source_files=files, root=path)

@@ -1,0 +1,360 @@
+"""Turn a validated scenario into the arrays the formulation needs.
+
+Everything here is data preparation, not maths: which roles are planned, per
+period attrition rates, initial stock per PCN, ARRS terms per PCN, role and
+period, entitlements, supply limits, expanded targets and demand.  Rules that
+are conventions of wfplan (rather than of the source documents) are stated in
+the docstrings and in ``notes`` so that outputs can say what was assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wfplan.periods import FinancialYear, Quarter
+from wfplan.scenario import Horizon, Scenario
+
+
+@dataclass
+class TargetCells:
+    """Target requirements expanded to (target, area, period) rows."""
+
+    frame: pd.DataFrame  # target, role, ri, unit, kind, priority, penalty, hard, level, area, t, required
+    pcn_members: list[np.ndarray]  # per row: PCN indices the measure sums over
+
+
+@dataclass
+class ModelInputs:
+    scenario: Scenario
+    horizon: Horizon
+    pcns: list[str]
+    roles: list[str]
+    periods: list[int]
+    integer: bool
+    participation: np.ndarray  # r
+    annual_cost: np.ndarray  # r (0 when unknown)
+    capacity: np.ndarray  # r, per WTE per year
+    attrition: np.ndarray  # r, per period, experienced staff
+    entry_loss: np.ndarray  # r, share of starters lost in their first year beyond experienced rate
+    initial: np.ndarray  # p x r headcount at the end of the period before the horizon
+    baseline_fte: np.ndarray  # p x r FTE at the ARRS baseline (not claimable)
+    recruitable: np.ndarray  # p x r x t bool
+    supply: pd.DataFrame  # role index, period index, PCN member list, max_starters
+    arrs_rate: np.ndarray  # p x r x t: GBP claimable per claimed WTE per period (0 = not eligible)
+    arrs_wte_cap: np.ndarray  # p x r x t: max claimable WTE (inf = no cap)
+    entitlement: pd.DataFrame  # p, year, amount
+    budgets: pd.DataFrame  # budget rows with amount and member PCNs
+    funding_budget: list[str | None]  # r
+    redundancy_cost: np.ndarray  # r (nan = release not allowed)
+    over_cost: np.ndarray  # r (nan = not allowed)
+    over_limit: np.ndarray  # r (inf = none)
+    short_cost: np.ndarray  # r (nan = not allowed)
+    short_limit: np.ndarray  # r
+    short_capacity: np.ndarray  # r
+    transitions: pd.DataFrame
+    targets: TargetCells
+    demand: pd.DataFrame  # level, area, t, required appointments, priority, penalty, members
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return len(self.pcns), len(self.roles), len(self.periods)
+
+    def year_of(self, t: int) -> str:
+        return self.horizon.year_of(self.periods[t])
+
+
+def per_period_rate(annual: float, periods_per_year: int) -> float:
+    """Convert an annual leaving rate to a per-period rate (compounding)."""
+    return 1.0 - (1.0 - annual) ** (1.0 / periods_per_year)
+
+
+def planned_roles(scenario: Scenario) -> list[str]:
+    """Roles the plan decides on: those with a target, demand capacity, supply,
+    a transition, or ARRS terms; in the order of the roles table."""
+    used: set[str] = set(scenario.table("targets")["role"])
+    used |= set(scenario.table("supply")["role"])
+    used |= set(scenario.table("transitions")["from_role"]) | set(scenario.table("transitions")["to_role"])
+    if len(scenario.table("demand")):
+        roles = scenario.table("roles")
+        used |= set(roles.loc[roles["capacity"] > 0, "role"])
+    if scenario.horizon is not None and scenario.horizon.step == "quarter":
+        used |= set(scenario.table("arrs_roles")["role"]) & (
+            set(scenario.table("supply")["role"]) | set(scenario.table("targets")["role"])
+        )
+    return [r for r in scenario.table("roles")["role"] if r in used]
+
+
+def _largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split a whole number of people in proportion to weights, summing exactly."""
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    exact = total * weights / weights.sum()
+    base = np.floor(exact)
+    remainder = int(round(total - base.sum()))
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:remainder]] += 1
+    return base
+
+
+def _stock_at(scenario: Scenario, pcns: list[str], roles: list[str], period_label: str | None,
+              fte: bool, notes: list[str]) -> np.ndarray:
+    """Staff in post per PCN and role at a period end; coarser levels are
+    apportioned to PCNs by registered list (largest remainder, whole people)."""
+    out = np.zeros((len(pcns), len(roles)))
+    if period_label is None:
+        return out
+    sip = scenario.table("staff_in_post")
+    sip = sip[(sip["as_at"] == period_label) & sip["role"].isin(roles)]
+    p_index = {p: i for i, p in enumerate(pcns)}
+    r_index = {r: i for i, r in enumerate(roles)}
+    lists = scenario.pcns["registered_list"].reindex(pcns).to_numpy(float)
+    for level in ("system", "place", "pcn"):
+        rows = sip[sip["level"] == level]
+        for _, row in rows.iterrows():
+            members = [p_index[p] for p in scenario.pcns_in(level, row["area"]) if p in p_index]
+            if not members:
+                continue
+            value = row["fte"] if fte and pd.notna(row["fte"]) else row["headcount"]
+            if fte and pd.isna(row["fte"]):
+                value = row["headcount"] * scenario.roles.loc[row["role"], "participation_rate"]
+            already = out[members, r_index[row["role"]]].sum()
+            remaining = max(float(value) - already, 0.0)
+            if level == "pcn":
+                out[members, r_index[row["role"]]] = value
+            elif remaining > 0:
+                split = _largest_remainder(remaining, lists[members]) if not fte else remaining * lists[members] / max(lists[members].sum(), 1)
+                out[members, r_index[row["role"]]] += split
+                notes.append(f"{row['role']} staff in post at {level} {row['area']} apportioned to PCNs by registered list")
+    return out
+
+
+def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
+    """Prepare the arrays for :func:`wfplan.model.formulation.build`."""
+    horizon = scenario.horizon
+    if horizon is None:
+        from wfplan.errors import Problem, ScenarioError
+
+        raise ScenarioError(Problem("scenario manifest", "a plan needs a [horizon] with start and end",
+                                    column="horizon"))
+    settings = scenario.manifest.model
+    integer = settings.integer if integer is None else integer
+    notes: list[str] = []
+    pcns = list(scenario.pcns.index)
+    roles = planned_roles(scenario)
+    periods = list(horizon.periods)
+    P, R, T = len(pcns), len(roles), len(periods)
+    ppy = horizon.periods_per_year
+    role_table = scenario.roles.reindex(roles)
+    participation = role_table["participation_rate"].to_numpy(float)
+    annual_cost = role_table["annual_cost"].astype(float).fillna(0.0).to_numpy()
+    capacity = role_table["capacity"].to_numpy(float)
+
+    attr = scenario.table("attrition").set_index("role").reindex(roles)
+    annual = attr["annual_rate"].astype(float).fillna(0.0).to_numpy()
+    first = attr["first_year_annual_rate"].astype(float).fillna(pd.Series(annual, index=attr.index)).to_numpy()
+    attrition = np.array([per_period_rate(a, ppy) for a in annual])
+    if ppy == 1:
+        entry_loss = first.copy()
+    else:
+        entry_loss = np.clip(1.0 - (1.0 - first) / np.maximum(1.0 - annual, 1e-9), 0.0, 1.0)
+    missing_attr = [r for r in roles if r not in set(scenario.table("attrition")["role"])]
+    if missing_attr:
+        notes.append(f"no attrition rate for {', '.join(missing_attr)}: nobody leaves these roles")
+
+    start_label = horizon.label(periods[0] - 1)
+    initial = _stock_at(scenario, pcns, roles, start_label, fte=False, notes=notes)
+    baseline_label = settings.arrs_baseline or (
+        Quarter(4 * 2018 + 3).label if horizon.step == "quarter" else None
+    )
+    baseline_fte = _stock_at(scenario, pcns, roles, baseline_label, fte=True, notes=notes)
+
+    # supply: rows expanded to (role, period, members, max); roles without rows are unlimited
+    supply_rows = []
+    recruitable = np.zeros((P, R, T), dtype=bool)
+    sup = scenario.table("supply")
+    r_index = {r: i for i, r in enumerate(roles)}
+    t_index = {p: i for i, p in enumerate(periods)}
+    p_index = {p: i for i, p in enumerate(pcns)}
+    for ri, role in enumerate(roles):
+        rows = sup[sup["role"] == role]
+        if rows.empty:
+            recruitable[:, ri, :] = True
+            notes.append(f"no supply limit for {role}: recruitment is unlimited")
+            continue
+        for _, row in rows.iterrows():
+            t = t_index.get(horizon.index(row["period"]))
+            if t is None:
+                continue
+            members = np.array([p_index[p] for p in scenario.pcns_in(row["level"], row["area"])], dtype=int)
+            recruitable[members, ri, t] = True
+            supply_rows.append({"ri": ri, "t": t, "members": members, "max_starters": float(row["max_starters"]),
+                                "role": role, "level": row["level"], "area": row["area"], "period": row["period"]})
+    supply = pd.DataFrame(supply_rows, columns=["ri", "t", "members", "max_starters", "role", "level", "area", "period"])
+
+    arrs_rate, arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, annual_cost, notes)
+
+    budgets = scenario.table("budgets").copy()
+    budgets["members"] = [np.array([p_index[p] for p in scenario.pcns_in(lv, ar)], dtype=int)
+                          for lv, ar in zip(budgets["level"], budgets["area"], strict=True)]
+
+    def col(name: str, default: float) -> np.ndarray:
+        return role_table[name].astype(float).fillna(default).to_numpy()
+
+    redundancy_cost = role_table["redundancy_cost"].astype(float).to_numpy()
+    if settings.allow_release:
+        redundancy_cost = np.nan_to_num(redundancy_cost, nan=0.0)
+
+    transitions = scenario.table("transitions").copy()
+    transitions = transitions[transitions["from_role"].isin(roles) & transitions["to_role"].isin(roles)]
+    transitions["from_ri"] = transitions["from_role"].map(r_index)
+    transitions["to_ri"] = transitions["to_role"].map(r_index)
+
+    inputs = ModelInputs(
+        scenario=scenario, horizon=horizon, pcns=pcns, roles=roles, periods=periods, integer=integer,
+        participation=participation, annual_cost=annual_cost, capacity=capacity,
+        attrition=attrition, entry_loss=entry_loss, initial=initial, baseline_fte=baseline_fte,
+        recruitable=recruitable, supply=supply, arrs_rate=arrs_rate, arrs_wte_cap=arrs_wte_cap,
+        entitlement=entitlement, budgets=budgets,
+        funding_budget=[None if pd.isna(b) else str(b) for b in role_table["funding_budget"]],
+        redundancy_cost=redundancy_cost,
+        over_cost=role_table["overstaffing_cost"].astype(float).to_numpy(),
+        over_limit=col("overstaffing_limit", np.inf),
+        short_cost=role_table["short_time_cost"].astype(float).to_numpy(),
+        short_limit=col("short_time_limit", 0.0),
+        short_capacity=col("short_time_capacity", 0.5),
+        transitions=transitions.reset_index(drop=True),
+        targets=_expand_targets(scenario, pcns, roles, periods, horizon, notes),
+        demand=_expand_demand(scenario, pcns, periods, horizon),
+        notes=notes,
+    )
+    return inputs
+
+
+def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+                horizon: Horizon, annual_cost: np.ndarray, notes: list[str]
+                ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Per PCN, role and period: GBP claimable per claimed WTE (0 if not
+    eligible) and the WTE cap; per PCN and year: the entitlement.
+
+    The claim rate is min(annual cost, cap) x reimbursement rate / periods per
+    year, following ``shared/domain.md`` section 6.  A role's terms apply from
+    their ``from_quarter`` until replaced by a later row of the same year.
+    """
+    P, R, T = len(pcns), len(roles), len(periods)
+    rate = np.zeros((P, R, T))
+    cap = np.full((P, R, T), np.inf)
+    if horizon.step != "quarter":
+        return rate, cap, pd.DataFrame(columns=["pi", "year", "amount"])
+    terms = scenario.table("arrs_roles")
+    years = scenario.table("arrs_years").set_index("year")
+    lists = scenario.pcns.reindex(pcns)
+    r_index = {r: i for i, r in enumerate(roles)}
+    for t, period in enumerate(periods):
+        quarter = Quarter(period)
+        year = quarter.year.label
+        rows = terms[(terms["year"] == year) & terms["role"].isin(r_index)]
+        if rows.empty:
+            continue
+        starts = rows["from_quarter"].map(lambda s: Quarter.parse(s).index if isinstance(s, str) else 4 * quarter.start_year)
+        rows = rows.assign(start=starts)
+        rows = rows[rows["start"] <= period].sort_values("start", kind="stable")
+        for _, row in rows.drop_duplicates("role", keep="last").iterrows():
+            ri = r_index[row["role"]]
+            cost = annual_cost[ri] if annual_cost[ri] > 0 else row["cap_per_wte"]
+            rate[:, ri, t] = min(cost, row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
+            wte = np.full(P, np.inf)
+            if pd.notna(row["max_wte_per_pcn"]):
+                wte[:] = row["max_wte_per_pcn"]
+                if pd.notna(row["large_list_threshold"]) and pd.notna(row["max_wte_per_pcn_large"]):
+                    large = lists["registered_list"].to_numpy(float) > row["large_list_threshold"]
+                    wte[large] = row["max_wte_per_pcn_large"]
+            cap[:, ri, t] = wte
+    records = []
+    in_horizon = sorted({Quarter(p).year.label for p in periods})
+    weighted = lists["weighted_list"].to_numpy(float)
+    if lists["weighted_is_estimate"].any():
+        notes.append("weighted lists not given for some PCNs: ARRS entitlement uses the registered list")
+    for year in in_horizon:
+        if year not in years.index:
+            continue
+        y = years.loc[year]
+        for pi in range(P):
+            if pd.notna(y["entitlement_per_pcn"]):
+                amount = float(y["entitlement_per_pcn"])
+            else:
+                amount = float(y["entitlement_per_weighted_patient"]) * weighted[pi]
+            records.append({"pi": pi, "year": year, "amount": amount})
+    return rate, cap, pd.DataFrame(records, columns=["pi", "year", "amount"])
+
+
+def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+                    horizon: Horizon, notes: list[str]) -> TargetCells:
+    """One row per target, area and period from ``by`` to ``until`` (or the end)."""
+    targets = scenario.table("targets")
+    table = scenario.pcns.reindex(pcns)
+    p_index = {p: i for i, p in enumerate(pcns)}
+    r_index = {r: i for i, r in enumerate(roles)}
+    rows, members = [], []
+    for _, tg in targets.iterrows():
+        if tg["role"] not in r_index:
+            continue
+        first = horizon.index(tg["by"])
+        last = horizon.index(tg["until"]) if isinstance(tg["until"], str) else periods[-1]
+        span = [i for i, p in enumerate(periods) if first <= p <= last]
+        if tg["basis"] == "total":
+            areas = [(tg["level"], tg["area"] or scenario.system)]
+        elif isinstance(tg["area"], str):
+            areas = [("pcn", p) for p in scenario.pcns_in(tg["level"], tg["area"])]
+        else:
+            areas = [("pcn", p) for p in pcns]
+        for level, area in areas:
+            member = np.array([p_index[p] for p in scenario.pcns_in(level, area)], dtype=int)
+            if tg["basis"] == "per_practice":
+                count = int(table.loc[area, "practices"])
+                if count == 0:
+                    notes.append(f"target {tg['target']}: PCN {area} has no practices listed; counted as 1")
+                    count = 1
+                required = tg["quantity"] * count
+            elif tg["basis"] == "per_population":
+                required = tg["quantity"] * float(table.loc[area, "registered_list"]) / tg["population"]
+            else:
+                required = float(tg["quantity"])
+            for t in span:
+                rows.append({"target": tg["target"], "role": tg["role"], "ri": r_index[tg["role"]],
+                             "unit": tg["unit"], "kind": tg["kind"], "priority": int(tg["priority"]),
+                             "penalty": float(tg["penalty"]), "hard": bool(tg["hard"]), "level": level,
+                             "area": area, "t": t, "period": horizon.label(periods[t]), "by": tg["by"],
+                             "required": float(required)})
+                members.append(member)
+    columns = ["target", "role", "ri", "unit", "kind", "priority", "penalty", "hard", "level", "area",
+               "t", "period", "by", "required"]
+    return TargetCells(pd.DataFrame(rows, columns=columns), members)
+
+
+def _expand_demand(scenario: Scenario, pcns: list[str], periods: list[int], horizon: Horizon) -> pd.DataFrame:
+    """Appointments needed per area and period: list x rate / periods per year x growth."""
+    demand = scenario.table("demand")
+    lists = scenario.pcns.reindex(pcns)["registered_list"].to_numpy(float)
+    p_index = {p: i for i, p in enumerate(pcns)}
+    ppy = horizon.periods_per_year
+    rows = []
+    for _, d in demand.iterrows():
+        start = horizon.index(d["from_period"])
+        member = np.array([p_index[p] for p in scenario.pcns_in(d["level"], d["area"])], dtype=int)
+        patients = lists[member].sum()
+        for t, period in enumerate(periods):
+            if period < start:
+                continue
+            growth = (1.0 + d["annual_growth"]) ** ((period - start) / ppy)
+            rows.append({"level": d["level"], "area": d["area"], "t": t, "period": horizon.label(period),
+                         "required": patients * d["appointments_per_patient"] / ppy * growth,
+                         "priority": int(d["priority"]), "penalty": float(d["penalty"]), "members": member})
+    return pd.DataFrame(rows, columns=["level", "area", "t", "period", "required", "priority", "penalty", "members"])
+
+
+def year_label(horizon: Horizon, period: int) -> str:
+    return Quarter(period).year.label if horizon.step == "quarter" else FinancialYear(period).label

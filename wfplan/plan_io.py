@@ -1,0 +1,208 @@
+"""Turn a solved model into the plan's tables, and write / read plan directories.
+
+A plan directory holds:
+
+* ``plan.csv``: PCN x role x period: starters (by source), leavers, releases,
+  transitions, staff in post (headcount and FTE), cost, ARRS claim;
+* ``arrs.csv``: entitlement, claims and headroom per PCN and year;
+* ``goals.csv``: each target and demand goal: required, achieved, shortfall;
+* ``budgets.csv``: spend against each named budget;
+* ``planned_flows.csv``, ``flow_types.csv``, ``historic_fte.csv``: the plan as
+  checkpoint flows, so ``wfplan trajectory PLAN_DIR`` gives its trajectory;
+* ``scenario/``: the exact validated inputs; ``summary.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfplan.errors import Problem, ScenarioError
+from wfplan.model.formulation import Model
+from wfplan.model.solve import PlanSolution
+
+PLAN_MARKER = "summary.json"
+
+
+@dataclass
+class PlanTables:
+    plan: pd.DataFrame
+    arrs: pd.DataFrame
+    goals: pd.DataFrame
+    budgets: pd.DataFrame
+    flows: pd.DataFrame
+    flow_types: pd.DataFrame
+    historic: pd.DataFrame
+
+
+def _clean(a: np.ndarray, integer: bool) -> np.ndarray:
+    """Round solver noise: whole people when integer, 1e-9 otherwise."""
+    return np.round(a) if integer else np.where(np.abs(a) < 1e-9, 0.0, a)
+
+
+def decode(model: Model, solution: PlanSolution) -> PlanTables:
+    """Read the plan out of the solution vector."""
+    inputs, b, x = model.inputs, model.builder, solution.x
+    assert x is not None
+    P, R, T = inputs.shape
+    integer = inputs.integer
+    val = {name: b.value(name, x) for name in b.variables}
+    zeros = np.zeros((P, R, T))
+    stock = _clean(val["stock"], integer)
+    starters = _clean(val["starters"], integer)
+    leavers = _clean(val["leavers"], integer)
+    released = _clean(val.get("released", zeros), integer)
+    short = _clean(val.get("short_time", zeros), integer)
+    over = val.get("overstaffed", zeros)
+    trans_out, trans_in = zeros.copy(), zeros.copy()
+    tr = inputs.transitions
+    if "started" in val:
+        started, completed = _clean(val["started"], integer), _clean(val["completed"], integer)
+        for k in range(len(tr)):
+            trans_out[:, tr["from_ri"].iloc[k], :] += started[:, k, :]
+            trans_in[:, tr["to_ri"].iloc[k], :] += completed[:, k, :]
+    claim = np.where(inputs.arrs_rate > 0, val.get("claim_wte", zeros), 0.0)
+    claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)
+    part = inputs.participation[None, :, None]
+    ppy = inputs.horizon.periods_per_year
+    fte = stock * part
+    cost = fte * (inputs.annual_cost / ppy)[None, :, None]
+    claim_gbp = claim * inputs.arrs_rate
+
+    pcn_place = inputs.scenario.pcns["place"].reindex(inputs.pcns).to_numpy()
+    groups = inputs.scenario.roles["staff_group"].reindex(inputs.roles).to_numpy()
+    labels = [inputs.horizon.label(p) for p in inputs.periods]
+    years = [inputs.year_of(t) for t in range(T)]
+    pi, ri, ti = np.meshgrid(np.arange(P), np.arange(R), np.arange(T), indexing="ij")
+    pi, ri, ti = pi.ravel(), ri.ravel(), ti.ravel()
+    plan = pd.DataFrame({
+        "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
+        "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
+        "starters": starters.ravel(), "leavers": leavers.ravel(), "released": released.ravel(),
+        "transitions_out": trans_out.ravel(), "transitions_in": trans_in.ravel(),
+        "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "short_time": short.ravel(),
+        "overstaffed": over.ravel(), "employment_cost": cost.ravel(),
+        "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": claim_gbp.ravel(),
+    })
+    plan["other_spend"] = plan["employment_cost"] - plan["arrs_claim_gbp"]
+    return PlanTables(plan=plan, arrs=_arrs_table(inputs, plan), goals=_goals(model, val, stock, short, over),
+                      budgets=_budget_table(inputs, plan, val), **_flows(inputs, plan))
+
+
+def _arrs_table(inputs, plan: pd.DataFrame) -> pd.DataFrame:
+    ent = inputs.entitlement.copy()
+    if ent.empty:
+        return pd.DataFrame(columns=["pcn", "year", "entitlement", "claims", "headroom"])
+    ent["pcn"] = [inputs.pcns[i] for i in ent["pi"]]
+    claims = plan.groupby(["pcn", "year"], sort=False)["arrs_claim_gbp"].sum()
+    ent["claims"] = [float(claims.get((p, y), 0.0)) for p, y in zip(ent["pcn"], ent["year"], strict=True)]
+    ent = ent.rename(columns={"amount": "entitlement"})
+    ent["headroom"] = ent["entitlement"] - ent["claims"]
+    return ent[["pcn", "year", "entitlement", "claims", "headroom"]]
+
+
+def _goals(model: Model, val: dict[str, np.ndarray], stock: np.ndarray, short: np.ndarray,
+           over: np.ndarray) -> pd.DataFrame:
+    inputs = model.inputs
+    rows = []
+    cells = inputs.targets.frame
+    for i, cell in cells.iterrows():
+        members = inputs.targets.pcn_members[i]
+        coef = 1.0 if cell["unit"] == "headcount" else inputs.participation[cell["ri"]]
+        achieved = float(stock[members, cell["ri"], cell["t"]].sum() * coef)
+        if cell["kind"] == "exact":
+            achieved -= float(over[members, cell["ri"], cell["t"]].sum())
+            achieved -= float(short[members, cell["ri"], cell["t"]].sum()) * (1 - inputs.short_capacity[cell["ri"]])
+        rows.append({"goal": "target", "id": cell["target"], "role": cell["role"], "level": cell["level"],
+                     "area": cell["area"], "period": cell["period"], "by": cell["by"], "unit": cell["unit"],
+                     "kind": cell["kind"], "priority": cell["priority"], "hard": cell["hard"],
+                     "required": cell["required"], "achieved": achieved,
+                     "shortfall": max(cell["required"] - achieved, 0.0) if cell["kind"] == "at_least" else 0.0})
+    d = inputs.demand
+    ppy = inputs.horizon.periods_per_year
+    per_head = inputs.capacity / ppy * inputs.participation
+    loss = per_head * (1 - inputs.short_capacity)
+    for i, row in d.iterrows():
+        members, t = row["members"], row["t"]
+        achieved = float((stock[members, :, t] * per_head).sum() - (short[members, :, t] * loss).sum())
+        rows.append({"goal": "demand", "id": f"demand_{row['level']}_{row['area']}", "role": "",
+                     "level": row["level"], "area": row["area"], "period": row["period"], "by": "",
+                     "unit": "appointments", "kind": "at_least", "priority": row["priority"], "hard": False,
+                     "required": row["required"], "achieved": achieved,
+                     "shortfall": max(row["required"] - achieved, 0.0)})
+    columns = ["goal", "id", "role", "level", "area", "period", "by", "unit", "kind", "priority", "hard",
+               "required", "achieved", "shortfall"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["shortfall"] = out["shortfall"].where(out["shortfall"] > 1e-6, 0.0)
+    return out
+
+
+def _budget_table(inputs, plan: pd.DataFrame, val: dict[str, np.ndarray]) -> pd.DataFrame:
+    budgets = inputs.budgets
+    role_budget = dict(zip(inputs.roles, inputs.funding_budget, strict=True))
+    spend_by = plan.assign(budget=plan["role"].map(role_budget))
+    rows = []
+    for _, row in budgets.iterrows():
+        members = [inputs.pcns[i] for i in row["members"]]
+        sel = spend_by[(spend_by["budget"] == row["budget"]) & (spend_by["year"] == row["year"])
+                       & spend_by["pcn"].isin(members)]
+        spend = float(sel["other_spend"].sum())
+        amount = row["amount"]
+        over = max(spend - amount, 0.0) if pd.notna(amount) else 0.0
+        rows.append({"budget": row["budget"], "year": row["year"], "level": row["level"], "area": row["area"],
+                     "amount": amount, "spend": spend, "overrun": over if over > 1e-6 else 0.0})
+    return pd.DataFrame(rows, columns=["budget", "year", "level", "area", "amount", "spend", "overrun"])
+
+
+def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The plan as checkpoint flows (PCN level) with per-role participation rates."""
+    roles = inputs.scenario.roles.reindex(inputs.roles)
+    types = []
+    for role, rate in zip(inputs.roles, roles["participation_rate"], strict=True):
+        for direction, flow, label in (("inflow", "recruitment", "Recruited"),
+                                       ("inflow", "transition_in", "From training or retraining"),
+                                       ("outflow", "leavers", "Leavers"),
+                                       ("outflow", "released", "Released (redundancy)"),
+                                       ("outflow", "transition_out", "Into training or retraining")):
+            types.append({"role": role, "direction": direction, "flow": flow, "label": label,
+                          "participation_rate": float(rate)})
+    flow_types = pd.DataFrame(types)
+    parts = []
+    for column, direction, flow in (("starters", "inflow", "recruitment"), ("transitions_in", "inflow", "transition_in"),
+                                    ("leavers", "outflow", "leavers"), ("released", "outflow", "released"),
+                                    ("transitions_out", "outflow", "transition_out")):
+        part = plan[["pcn", "role", "period", column]].rename(columns={column: "headcount", "pcn": "area"})
+        part = part[part["headcount"] != 0]
+        parts.append(part.assign(level="pcn", direction=direction, flow=flow))
+    flows = pd.concat(parts, ignore_index=True)[["level", "area", "role", "direction", "flow", "period", "headcount"]]
+    h = inputs.horizon
+    before = h.label(h.first - 1)
+    hist = pd.DataFrame({
+        "level": "pcn", "area": np.repeat(inputs.pcns, len(inputs.roles)),
+        "role": np.tile(inputs.roles, len(inputs.pcns)), "quarter": before,
+        "fte": (inputs.initial * inputs.participation[None, :]).ravel(),
+    }) if h.step == "quarter" else pd.DataFrame(columns=["level", "area", "role", "quarter", "fte"])
+    return {"flows": flows, "flow_types": flow_types, "historic": hist}
+
+
+def load_scenario_or_plan(path: Path) -> tuple[object, pd.DataFrame | None, pd.DataFrame | None]:
+    """A scenario (its own flows) or a plan directory (the plan's flows)."""
+    from wfplan.load import load_scenario
+    from wfplan.scenario import Scenario
+
+    path = Path(path)
+    if path.is_dir() and (path / PLAN_MARKER).is_file() and (path / "scenario").is_dir():
+        scenario = load_scenario(path / "scenario")
+        try:
+            flows = pd.read_csv(path / "planned_flows.csv")
+            types = pd.read_csv(path / "flow_types.csv")
+            hist = pd.read_csv(path / "historic_fte.csv")
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(Problem(str(path), f"plan directory is incomplete: {exc}")) from None
+        merged = Scenario(scenario.manifest, scenario.rows, scenario.source_files, scenario.root)
+        merged.__dict__["_frames"] = {**scenario._frames, "flow_types": types}
+        return merged, flows, hist
+    return load_scenario(path), None, None

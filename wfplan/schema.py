@@ -1,0 +1,454 @@
+"""The scenario data schema: one pydantic model per table row, plus the manifest.
+
+This module is the single place that says what a scenario may contain.  A
+scenario is a directory holding ``scenario.toml`` (or ``.yaml``) and tidy CSV
+tables named after the keys of :data:`TABLES`.  Each CSV row is validated
+against the row model below; the loader (:mod:`wfplan.load`) turns pydantic's
+errors into file/row/column messages.
+
+Conventions shared by every table:
+
+* ``source`` says where a value comes from: ``seeds/002:1841`` (seed file and
+  line) or a public source.  ``estimate`` is true where a value was derived and
+  ``note`` states the rule used.
+* Periods are labels: quarters ``2019/20 Q1``, years ``2019/20``.
+* Areas are addressed by ``level`` (``system``, ``place`` or ``pcn``) and
+  ``area`` (the id at that level; the system id for ``system``).
+* Money is GBP per year unless a column says otherwise; rates are fractions.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from wfplan.periods import FinancialYear, Quarter, parse_span
+
+
+class StaffGroup(StrEnum):
+    """NHS England staff groups of the GPFV workforce trajectory template."""
+
+    GP = "GP"
+    NURSES = "Nurses"
+    DIRECT_PATIENT_CARE = "Direct Patient Care"
+    PHYSICIAN_ASSOCIATES = "Physician Associates"
+    PHARMACISTS = "Pharmacists"
+    ADMIN = "Admin"
+    OTHER = "Other"  # outside the NHSE template (e.g. a non-NHS manpower example)
+
+
+class Level(StrEnum):
+    SYSTEM = "system"
+    PLACE = "place"
+    PCN = "pcn"
+
+
+class Direction(StrEnum):
+    INFLOW = "inflow"
+    OUTFLOW = "outflow"
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be a finite number (not NaN or infinity)")
+    return value
+
+
+def _quarter(value: str) -> str:
+    return Quarter.parse(value).label
+
+
+def _year(value: str) -> str:
+    return FinancialYear.parse(value).label
+
+
+def _span(value: str) -> str:
+    parse_span(value)
+    return str(value).strip()
+
+
+def _period(value: str) -> str:
+    """A quarter or a financial year (the horizon step decides which is used)."""
+    text = str(value).strip()
+    try:
+        return Quarter.parse(text).label
+    except ValueError:
+        pass
+    try:
+        return FinancialYear.parse(text).label
+    except ValueError:
+        raise ValueError(f"{text!r} is not a quarter like '2019/20 Q1' or a year like '2019/20'") from None
+
+
+Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Text = Annotated[str, Field(max_length=500)]
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Number = Annotated[float, AfterValidator(_finite)]
+NonNeg = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+OptNonNeg = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0), AfterValidator(_finite)]
+Rate = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
+OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1), AfterValidator(_finite)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+OptCount = Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=0, le=10_000_000)]
+QuarterLabel = Annotated[str, AfterValidator(_quarter)]
+OptQuarterLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _quarter(v))]
+YearLabel = Annotated[str, AfterValidator(_year)]
+PeriodLabel = Annotated[str, AfterValidator(_period)]
+SpanLabel = Annotated[str, AfterValidator(_span)]
+Flag = Annotated[bool, BeforeValidator(lambda v: False if _blank_to_none(v) is None else v)]
+
+
+class Row(BaseModel):
+    """Base row: unknown columns are errors; text is trimmed; provenance columns."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    source: OptText = None
+    estimate: Flag = False
+    note: OptText = None
+
+    @model_validator(mode="after")
+    def _estimates_state_their_rule(self) -> Row:
+        if self.estimate and not self.note:
+            raise ValueError("an estimate must state the rule used in 'note'")
+        return self
+
+
+# --- geography ------------------------------------------------------------
+
+
+class PlaceRow(Row):
+    """A Place (CCG area) within the system."""
+
+    place: Id
+    name: Text
+    system: Id
+
+
+class PcnRow(Row):
+    """A Primary Care Network; list sizes may be given here or summed from practices."""
+
+    pcn: Id
+    name: Text
+    place: Id
+    registered_list: OptCount = None
+    weighted_list: OptNonNeg = None
+
+
+class PracticeRow(Row):
+    """A GP practice, member of one PCN."""
+
+    practice: Id
+    name: Text
+    pcn: Id
+    registered_list: Count
+    weighted_list: OptNonNeg = None
+
+
+# --- roles and workforce ----------------------------------------------------
+
+
+class RoleRow(Row):
+    """A role (job) and the NHSE staff group it reports under.
+
+    ``annual_cost`` is the employer's cost per WTE per year; ``capacity`` is
+    appointments (or units of requirement) delivered per WTE per year;
+    ``funding_budget`` names the budget (see ``budgets``) that pays what ARRS
+    does not.  The manpower-planning columns (redundancy, overstaffing,
+    short-time) default to "not allowed".
+    """
+
+    role: Id
+    name: Text
+    staff_group: StaffGroup
+    participation_rate: Rate = 1.0
+    annual_cost: OptNonNeg = None
+    capacity: NonNeg = 0.0
+    funding_budget: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
+    redundancy_cost: OptNonNeg = None
+    overstaffing_cost: OptNonNeg = None
+    overstaffing_limit: OptNonNeg = None
+    short_time_cost: OptNonNeg = None
+    short_time_limit: OptNonNeg = None
+    short_time_capacity: Rate = 0.5
+
+
+class StaffInPostRow(Row):
+    """Staff in post at the end of quarter ``as_at`` (the plan's starting stock)."""
+
+    level: Level
+    area: Id
+    role: Id
+    as_at: PeriodLabel
+    headcount: NonNeg
+    fte: OptNonNeg = None
+
+
+class FlowTypeRow(Row):
+    """An inflow source or outflow reason for a role, with its participation rate."""
+
+    role: Id
+    direction: Direction
+    flow: Id
+    label: Text
+    participation_rate: Rate
+
+
+class PlannedFlowRow(Row):
+    """A planned headcount flow in a quarter or a span of quarters (``2018/19 Q3-Q4``)."""
+
+    level: Level
+    area: Id
+    role: Id
+    direction: Direction
+    flow: Id
+    period: SpanLabel
+    headcount: NonNeg
+
+
+class HistoricFteRow(Row):
+    """Historic FTE in post at the end of a quarter (the template's historic trend)."""
+
+    level: Level
+    area: Id
+    role: Id
+    quarter: QuarterLabel
+    fte: NonNeg
+
+
+class AttritionRow(Row):
+    """Annual leaving rates: experienced staff and staff in their first year."""
+
+    role: Id
+    annual_rate: Rate
+    first_year_annual_rate: OptRate = None
+
+
+class SupplyRow(Row):
+    """Most starters of a role that can be recruited in a period in an area."""
+
+    role: Id
+    level: Literal[Level.SYSTEM, Level.PLACE, Level.PCN]
+    area: Id
+    period: PeriodLabel
+    max_starters: NonNeg
+
+
+class TransitionRow(Row):
+    """A progression, training pipeline or retraining from one role to another.
+
+    People leave ``from_role`` when they start; ``success_rate`` of them join
+    ``to_role`` after ``lead_periods`` periods (the rest leave).  Limits can be
+    absolute per period or a share of the destination role's staff.
+    """
+
+    transition: Id
+    from_role: Id
+    to_role: Id
+    lead_periods: Annotated[int, Field(ge=0, le=40)] = 0
+    success_rate: Rate = 1.0
+    cost_per_person: NonNeg = 0.0
+    max_per_period: OptNonNeg = None
+    max_share_of_destination: OptNonNeg = None
+
+
+# --- money and rules --------------------------------------------------------
+
+
+class ArrsYearRow(Row):
+    """A financial year's ARRS entitlement rule.
+
+    Entitlement per PCN = ``entitlement_per_weighted_patient`` x weighted list,
+    or ``entitlement_per_pcn`` where the year gives a flat sum per PCN.
+    """
+
+    year: YearLabel
+    entitlement_per_weighted_patient: OptNonNeg = None
+    entitlement_per_pcn: OptNonNeg = None
+    national_pot: OptNonNeg = None
+    baseline_date: OptText = None
+
+    @model_validator(mode="after")
+    def _one_entitlement_rule(self) -> ArrsYearRow:
+        if (self.entitlement_per_weighted_patient is None) == (self.entitlement_per_pcn is None):
+            raise ValueError(
+                "give exactly one of entitlement_per_weighted_patient and entitlement_per_pcn"
+            )
+        return self
+
+
+class ArrsRoleRow(Row):
+    """A role's ARRS terms in a year, in force from ``from_quarter`` (default Q1).
+
+    A role absent from a year is not claimable that year.  Number caps are WTE
+    per PCN; ``large_list_threshold`` switches to ``max_wte_per_pcn_large``.
+    """
+
+    year: YearLabel
+    role: Id
+    from_quarter: OptQuarterLabel = None
+    reimbursement_rate: Rate
+    cap_per_wte: NonNeg
+    max_wte_per_pcn: OptNonNeg = None
+    large_list_threshold: OptCount = None
+    max_wte_per_pcn_large: OptNonNeg = None
+
+
+class BudgetRow(Row):
+    """A named budget other than ARRS, per year and area; blank amount = unlimited."""
+
+    budget: Id
+    year: YearLabel
+    level: Level
+    area: Id
+    amount: OptNonNeg = None
+
+
+# --- goals ------------------------------------------------------------------
+
+
+class TargetRow(Row):
+    """A dated staffing target.
+
+    ``basis`` says how ``quantity`` scales: ``per_pcn`` (each PCN, or the PCN
+    named in ``area``), ``per_practice`` (x practices in each PCN),
+    ``per_population`` (x list / ``population`` per PCN), ``total`` (one figure
+    for ``level``/``area``).  ``kind`` ``at_least`` targets are goals that may
+    be missed at ``penalty`` per unit (priority 1 is settled first); ``exact``
+    is a manpower requirement met exactly or by overstaffing/short-time.
+    """
+
+    target: Id
+    role: Id
+    basis: Literal["per_pcn", "per_practice", "per_population", "total"]
+    quantity: NonNeg
+    unit: Literal["headcount", "fte"] = "headcount"
+    population: OptNonNeg = None
+    level: Level = Level.PCN
+    area: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
+    by: PeriodLabel
+    until: Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))] = None
+    kind: Literal["at_least", "exact"] = "at_least"
+    priority: Annotated[int, Field(ge=1, le=9)] = 1
+    penalty: NonNeg = 1.0
+    hard: Flag = False
+
+    @model_validator(mode="after")
+    def _population_for_per_population(self) -> TargetRow:
+        if self.basis == "per_population" and not self.population:
+            raise ValueError("basis 'per_population' needs a positive 'population'")
+        return self
+
+
+class DemandRow(Row):
+    """Appointments per registered patient per year to be met by the planned roles.
+
+    Grows by ``annual_growth`` a year from ``from_period``.  Capacity per WTE is
+    each role's ``capacity``.
+    """
+
+    level: Level
+    area: Id
+    from_period: PeriodLabel
+    appointments_per_patient: NonNeg
+    annual_growth: Annotated[float, Field(ge=-0.5, le=1.0), AfterValidator(_finite)] = 0.0
+    priority: Annotated[int, Field(ge=1, le=9)] = 2
+    penalty: NonNeg = 1.0
+
+
+# --- the manifest -----------------------------------------------------------
+
+
+TABLES: dict[str, type[Row]] = {
+    "places": PlaceRow,
+    "pcns": PcnRow,
+    "practices": PracticeRow,
+    "roles": RoleRow,
+    "staff_in_post": StaffInPostRow,
+    "flow_types": FlowTypeRow,
+    "planned_flows": PlannedFlowRow,
+    "historic_fte": HistoricFteRow,
+    "attrition": AttritionRow,
+    "supply": SupplyRow,
+    "transitions": TransitionRow,
+    "arrs_years": ArrsYearRow,
+    "arrs_roles": ArrsRoleRow,
+    "budgets": BudgetRow,
+    "targets": TargetRow,
+    "demand": DemandRow,
+}
+"""Every table a scenario may hold, by file stem.  All are optional."""
+
+
+class Horizon(BaseModel):
+    """The planning horizon: first and last period, and the step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: PeriodLabel
+    end: PeriodLabel
+    step: Literal["quarter", "year"] = "quarter"
+
+
+class Objective(BaseModel):
+    """How goals are traded off.
+
+    ``lexicographic``: priority levels are optimised in order (targets, then
+    unmet demand, then cost), each level held at its optimum.  ``weighted``:
+    one solve of penalty x shortfall + ``cost_weight`` x cost.  ``minimise``
+    picks the final criterion: ``cost`` or ``redundancy`` (the manpower
+    planning classic).  ``fairness`` adds a term for the largest shortfall per
+    10,000 weighted patients across PCNs.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["lexicographic", "weighted"] = "lexicographic"
+    minimise: Literal["cost", "redundancy"] = "cost"
+    cost_weight: NonNeg = 1e-6
+    fairness: bool = False
+    smoothing_weight: NonNeg = 0.0
+    relative_tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-9
+
+
+class ModelSettings(BaseModel):
+    """Modelling switches with defaults that suit NHS primary care planning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    integer: bool = True
+    arrs_baseline: PeriodLabel | None = None
+    overstaffing_limit_total: OptNonNeg = None
+    allow_release: bool = False
+
+
+class Manifest(BaseModel):
+    """``scenario.toml``: names the scenario, its base scenarios and tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text
+    description: Text = ""
+    extends: list[str] = Field(default_factory=list)
+    horizon: Horizon | None = None
+    tables: dict[str, str] = Field(default_factory=dict)
+    objective: Objective = Field(default_factory=Objective)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    overrides: list[dict[str, object]] = Field(default_factory=list)
+    source: OptText = None
