@@ -98,6 +98,7 @@ class SolveOptions:
     threads: int = 1
     seed: int = 0
     verbose: bool = False
+    start: np.ndarray | None = None  # a known feasible point (MIP start) where the backend takes one
 
 
 @dataclass

@@ -133,6 +133,10 @@ class HighsSolver(Solver):
         )
         if status == highspy.HighsStatus.kError:
             return SolveResult(self.name, Status.ERROR, message="HiGHS rejected the model")
+        if options.start is not None and is_mip:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(np.asarray(options.start, dtype=float))
+            h.setSolution(solution)
 
         run_status = h.run()
         model_status = h.getModelStatus()

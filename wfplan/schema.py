@@ -253,8 +253,9 @@ class SupplyRow(Row):
 class TransitionRow(Row):
     """A progression, training pipeline or retraining from one role to another.
 
-    People leave ``from_role`` when they start; ``success_rate`` of them join
-    ``to_role`` after ``lead_periods`` periods (the rest leave).  Limits can be
+    People who start stay in ``from_role`` (e.g. as trainees) for
+    ``lead_periods`` periods; then ``success_rate`` of them join ``to_role``
+    and the rest leave.  With lead 0 the move is immediate (retraining).  Limits can be
     absolute per period or a share of the destination role's staff.
     """
 
@@ -297,7 +298,8 @@ class ArrsRoleRow(Row):
     """A role's ARRS terms in a year, in force from ``from_quarter`` (default Q1).
 
     A role absent from a year is not claimable that year.  Number caps are WTE
-    per PCN; ``large_list_threshold`` switches to ``max_wte_per_pcn_large``.
+    per PCN; a list of ``large_list_threshold`` or more switches to
+    ``max_wte_per_pcn_large``.
     """
 
     year: YearLabel

@@ -16,8 +16,10 @@ over the experienced rate (quarter step).  In LP mode leavers equal their
 expectation.  In integer mode (whole people) the *cumulative* leavers stay
 within half a person of the cumulative expectation, so leavers are whole
 people and attrition does not vanish in small PCNs by rounding each quarter.
-Training pipelines and retraining: ``completed[k, t]`` = success rate x
-``started[k, t - lead]`` (cumulatively within half a person when integer).
+Training pipelines and retraining: people ``started[k, t]`` stay in the
+from-role until ``t + lead``, when they leave it and ``completed[k, t + lead]``
+= success rate x ``started[k, t]`` join the to-role (cumulatively within half a
+person when integer).
 
 Recruitment supply: sum of starters over the PCNs of an area <= max starters.
 
@@ -47,6 +49,9 @@ import numpy as np
 
 from wfplan.model.builder import INF, ModelBuilder
 from wfplan.model.inputs import ModelInputs
+
+ROUNDING_WINDOW = 1.0
+"""Integer mode: cumulative leavers stay within this many people of cumulative expected attrition."""
 
 CLAIM_TIEBREAK = 1e-4
 """Weight of ARRS claims in the cost level: once staff are chosen, claim all that is claimable."""
@@ -98,7 +103,7 @@ def build(inputs: ModelInputs) -> Model:
     expected_initial[:, :, 0] = inputs.attrition[None, :] * inputs.initial
     if integer:
         # drift[t] = drift[t-1] + leavers[t] - expected[t], |drift| <= 1/2
-        drift = m.add_variables("leaver_rounding", (P, R, T), lower=-0.5, upper=0.5)
+        drift = m.add_variables("leaver_rounding", (P, R, T), lower=-ROUNDING_WINDOW, upper=ROUNDING_WINDOW)
         rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
         m.add_terms(rows, leavers, 1.0)
         m.add_terms(rows[:, :, 1:], stock[:, :, :-1], -a)
@@ -200,7 +205,9 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
     lead = tr["lead_periods"].to_numpy(int)
     success = tr["success_rate"].to_numpy(float)
     for k in range(K):
-        m.add_terms(balance[:, from_ri[k], :], started[:, k, :], 1.0)
+        # trainees stay in the from-role until their course ends, then move (or leave)
+        if lead[k] < T:
+            m.add_terms(balance[:, from_ri[k], lead[k]:], started[:, k, : T - lead[k]], 1.0)
         m.add_terms(balance[:, to_ri[k], :], completed[:, k, :], -1.0)
     rows = m.add_constraints("completions", (P, K, T), lower=0.0, upper=0.0)
     m.add_terms(rows, completed, 1.0)

@@ -73,18 +73,13 @@ def per_period_rate(annual: float, periods_per_year: int) -> float:
 
 
 def planned_roles(scenario: Scenario) -> list[str]:
-    """Roles the plan decides on: those with a target, demand capacity, supply,
-    a transition, or ARRS terms; in the order of the roles table."""
+    """Roles the plan decides on, in the order of the roles table: those with a
+    target, a supply row or a transition.  Other roles (GPs, nurses, admin in
+    the Norfolk and Waveney data) are context for the checkpoint trajectory,
+    not decisions."""
     used: set[str] = set(scenario.table("targets")["role"])
     used |= set(scenario.table("supply")["role"])
     used |= set(scenario.table("transitions")["from_role"]) | set(scenario.table("transitions")["to_role"])
-    if len(scenario.table("demand")):
-        roles = scenario.table("roles")
-        used |= set(roles.loc[roles["capacity"] > 0, "role"])
-    if scenario.horizon is not None and scenario.horizon.step == "quarter":
-        used |= set(scenario.table("arrs_roles")["role"]) & (
-            set(scenario.table("supply")["role"]) | set(scenario.table("targets")["role"])
-        )
     return [r for r in scenario.table("roles")["role"] if r in used]
 
 
@@ -182,8 +177,7 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     for ri, role in enumerate(roles):
         rows = sup[sup["role"] == role]
         if rows.empty:
-            recruitable[:, ri, :] = True
-            notes.append(f"no supply limit for {role}: recruitment is unlimited")
+            notes.append(f"no supply rows for {role}: it is not recruited (add supply rows to allow it)")
             continue
         for _, row in rows.iterrows():
             t = t_index.get(horizon.index(row["period"]))
@@ -270,7 +264,7 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
             if pd.notna(row["max_wte_per_pcn"]):
                 wte[:] = row["max_wte_per_pcn"]
                 if pd.notna(row["large_list_threshold"]) and pd.notna(row["max_wte_per_pcn_large"]):
-                    large = lists["registered_list"].to_numpy(float) > row["large_list_threshold"]
+                    large = lists["registered_list"].to_numpy(float) >= row["large_list_threshold"]
                     wte[large] = row["max_wte_per_pcn_large"]
             cap[:, ri, t] = wte
     records = []

@@ -56,9 +56,9 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     build_seconds += time.perf_counter() - started
     deadline = None if time_limit is None else time.perf_counter() + time_limit
 
-    def options() -> SolveOptions:
+    def options(start: np.ndarray | None = None) -> SolveOptions:
         remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-        return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0)
+        return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0, start=start)
 
     levels: list[dict[str, object]] = []
     if objective.mode == "weighted":
@@ -72,15 +72,18 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     else:
         current = lp
         final = None
+        start = None
         for level in model.level_order:
             vec = vectors[level]
-            result = backend.solve(current.with_objective(vec), options())
+            # the previous level's plan is feasible for this one: a MIP start
+            result = backend.solve(current.with_objective(vec), options(start))
             levels.append(_level_record(level, result))
             final = result
             if not result.status.has_solution:
                 break
             value = float(vec @ result.x)
             tol = max(ABSOLUTE_TOLERANCE, objective.relative_tolerance * abs(value))
+            start = result.x
             row = sp.csr_matrix(vec.reshape(1, -1))
             current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
     assert final is not None
