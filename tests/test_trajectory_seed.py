@@ -109,16 +109,18 @@ def test_physician_associate_growth_is_146_97_percent_from_printed_figures(traj)
     """The seed prints 147.1%, but from its printed (rounded) figures growth is
     8.57 / 3.47 - 1 = 146.97%, which rounds to 147.0%.  The template computed
     growth from an unrounded baseline: any historic FTE in [3.4667, 3.4695)
-    prints as 3.47 and gives 147.1%.  wfplan computes from its inputs (3.47) and
+    prints as 3.47 and gives 147.1%
+    (growth = 5.10 / baseline - 1 must lie in [147.05%, 147.15%)).  wfplan computes from its inputs (3.47) and
     does not fudge the figure."""
     row = traj.rolling[traj.rolling["staff_group"] == "Physician Associates"].iloc[0]
     assert row["growth"] == pytest.approx(8.57 / 3.47 - 1)
     assert round(row["growth"] * 100, 2) == 146.97
     assert round(row["growth"] * 100, 1) == 147.0
     net_year = 6.80 - 1.70
-    for unrounded in (3.4667, 3.468, 3.4694):
+    for unrounded in (3.4659, 3.467, 3.4682):
         assert round(unrounded, 2) == 3.47
         assert round(((unrounded + net_year) / unrounded - 1) * 100, 1) == 147.1
+    assert round(((3.47 + net_year) / 3.47 - 1) * 100, 1) == 147.0
 
 
 def test_trajectory_at_place_level_reports_system_only_flows_at_system_level(traj):

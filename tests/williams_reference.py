@@ -66,7 +66,6 @@ Notes on the conventions this encodes:
 from __future__ import annotations
 
 import itertools
-from typing import Dict, Tuple
 
 import numpy as np
 from scipy.optimize import linprog
@@ -105,7 +104,7 @@ PUBLISHED_MIN_COST = 498677.29  # [GRB] text "$498,677.29"; redundancy there 1,4
 
 # ---------------------------------------------------------------- model
 def _build():
-    idx: Dict[Tuple, int] = {}
+    idx: dict[tuple, int] = {}
 
     def add(key):
         idx[key] = len(idx)
@@ -218,7 +217,7 @@ def solve_williams(objective: str = "redundancy", integer: bool = False,
     c = c_red if objective == "redundancy" else c_cost
     res = linprog(c, A_ub=np.array(A_ub), b_ub=np.array(b_ub),
                   A_eq=np.array(A_eq), b_eq=np.array(b_eq),
-                  bounds=list(zip(lb, ub)), integrality=integrality,
+                  bounds=list(zip(lb, ub, strict=True)), integrality=integrality,
                   method="highs", options={"mip_rel_gap": 0.0})
     if res.status != 0:
         raise RuntimeError(f"solve failed: {res.message}")

@@ -45,10 +45,7 @@ def read_manifest(path: Path) -> Manifest:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(Problem(shown, f"cannot be read: {exc}")) from None
     try:
-        if path.suffix == ".toml":
-            data = tomllib.loads(text)
-        else:
-            data = yaml.safe_load(text) or {}
+        data = tomllib.loads(text) if path.suffix == ".toml" else (yaml.safe_load(text) or {})
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise ScenarioError(Problem(shown, f"does not parse: {exc}")) from None
     if not isinstance(data, dict):

@@ -125,7 +125,7 @@ def _goals(model: Model, val: dict[str, np.ndarray], stock: np.ndarray, short: n
     ppy = inputs.horizon.periods_per_year
     per_head = inputs.capacity / ppy * inputs.participation
     loss = per_head * (1 - inputs.short_capacity)
-    for i, row in d.iterrows():
+    for _, row in d.iterrows():
         members, t = row["members"], row["t"]
         achieved = float((stock[members, :, t] * per_head).sum() - (short[members, :, t] * loss).sum())
         rows.append({"goal": "demand", "id": f"demand_{row['level']}_{row['area']}", "role": "",

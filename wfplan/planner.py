@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from wfplan.model import formulation, inputs as model_inputs
+from wfplan.model import formulation
+from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import Model
 from wfplan.model.solve import PlanSolution, solve
 from wfplan.output import atomic_directory, write_csv, write_json

@@ -102,7 +102,8 @@ class ModelBuilder:
 
     @property
     def objective_levels(self) -> list[str]:
-        return list(self._objective)
+        """Levels with at least one term."""
+        return [level for level, parts in self._objective.items() if any(len(cols) for cols, _ in parts)]
 
     def build(self) -> LinearProgram:
         """The program with a zero objective (callers choose the objective per level)."""

@@ -38,7 +38,9 @@ and unmet demand are priced by priority level.
 Objective levels, solved lexicographically by default (see
 :mod:`wfplan.model.solve`): ``budget`` overrun, then target and demand
 priorities ``p1`` .. ``p9`` (with ``fairness`` after ``p1`` when asked),
-then ``final``: cost (or redundancy), with optional hiring smoothing.
+then ``final``: cost (or redundancy), with optional hiring smoothing.  Cost is
+the whole cost of the planned staff, whoever pays; last, with staffing fixed,
+ARRS claims are maximised (:data:`CLAIMS_LEVEL`), which settles who pays.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ from wfplan.model.inputs import ModelInputs
 ROUNDING_WINDOW = 1.0
 """Integer mode: cumulative leavers stay within this many people of cumulative expected attrition."""
 
-CLAIM_TIEBREAK = 1e-4
-"""Weight of ARRS claims in the cost level: once staff are chosen, claim all that is claimable."""
+CLAIMS_LEVEL = "claims"
+"""Objective of the last, continuous step: with staffing fixed, claim as much ARRS
+as the rules allow (entitlement does not carry forward)."""
 
 
 @dataclass
@@ -173,7 +176,7 @@ def build(inputs: ModelInputs) -> Model:
     _budgets(m, inputs, spend_terms, claim, claim_money)
     for ids, coefs in spend_terms:
         m.add_objective("final_cost", ids, coefs)
-    m.add_objective("final_cost", claim, -CLAIM_TIEBREAK * claim_money)
+    m.add_objective(CLAIMS_LEVEL, claim, -claim_money)
     m.add_objective("final_redundancy", released, 1.0)
 
     # --- goals ---------------------------------------------------------------
@@ -188,6 +191,7 @@ def build(inputs: ModelInputs) -> Model:
     levels.append("final_redundancy" if objective.minimise == "redundancy" else "final_cost")
     if objective.minimise == "redundancy":
         levels.append("final_cost")
+    levels.append(CLAIMS_LEVEL)
     return Model(m, inputs, [lv for lv in levels if lv in m.objective_levels])
 
 

@@ -253,7 +253,8 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
         rows = terms[(terms["year"] == year) & terms["role"].isin(r_index)]
         if rows.empty:
             continue
-        starts = rows["from_quarter"].map(lambda s: Quarter.parse(s).index if isinstance(s, str) else 4 * quarter.start_year)
+        year_start = 4 * quarter.start_year
+        starts = rows["from_quarter"].map(lambda s, y=year_start: Quarter.parse(s).index if isinstance(s, str) else y)
         rows = rows.assign(start=starts)
         rows = rows[rows["start"] <= period].sort_values("start", kind="stable")
         for _, row in rows.drop_duplicates("role", keep="last").iterrows():

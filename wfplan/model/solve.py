@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
-from wfplan.model.formulation import Model
+from wfplan.model.formulation import CLAIMS_LEVEL, Model
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
 ABSOLUTE_TOLERANCE = 1e-5
@@ -75,8 +75,11 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         start = None
         for level in model.level_order:
             vec = vectors[level]
+            problem = current.with_objective(vec)
+            if level == CLAIMS_LEVEL and start is not None and problem.integrality.any():
+                problem = _fix_integers(problem, start)
             # the previous level's plan is feasible for this one: a MIP start
-            result = backend.solve(current.with_objective(vec), options(start))
+            result = backend.solve(problem, options(start))
             levels.append(_level_record(level, result))
             final = result
             if not result.status.has_solution:
@@ -99,6 +102,16 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         solve_seconds=sum(float(rec["seconds"]) for rec in levels), levels=levels,
         message=final.message, lp=current, final=final,
     )
+
+
+def _fix_integers(lp: LinearProgram, x: np.ndarray) -> LinearProgram:
+    """The continuous program left when every integer variable is fixed at ``x``."""
+    fixed = np.round(x[lp.integrality])
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    lower[lp.integrality] = fixed
+    upper[lp.integrality] = fixed
+    return LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper,
+                         np.zeros_like(lp.integrality), lp.offset, lp.col_names, lp.row_names)
 
 
 def _level_record(level: str, result: SolveResult) -> dict[str, object]:
