@@ -113,6 +113,10 @@ def _load_layer(directory: Path, seen: tuple[Path, ...]) -> tuple[Manifest, dict
         if not base_dir.is_dir():
             raise ScenarioError(Problem(manifest_shown, "base scenario directory not found",
                                         column="extends", value=base))
+        if base_dir.resolve() in (*seen, directory):
+            chain = " -> ".join(display_path(p) for p in (*seen, directory, base_dir.resolve()))
+            raise ScenarioError(Problem(manifest_shown, f"extends form a cycle: {chain}",
+                                        column="extends", value=base))
         _, base_tables, base_files = _load_layer(base_dir, (*seen, directory))
         tables.update(base_tables)
         files_read.extend(base_files)
@@ -134,7 +138,11 @@ def load_scenario(path: Path | str) -> Scenario:
     if not path.exists():
         raise ScenarioError(Problem(str(path), "does not exist: expected a scenario directory"))
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        from wfplan.excel_io import read_workbook
+        try:
+            from wfplan.excel_io import read_workbook
+        except ImportError:
+            raise ScenarioError(Problem(display_path(path), "Excel workbooks are not supported in this "
+                                        "version: save each sheet as a CSV table in a scenario directory")) from None
 
         manifest, tables, files = read_workbook(path)
     elif path.is_dir():

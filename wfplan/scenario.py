@@ -303,6 +303,12 @@ class Scenario:
                     if name != "demand" and not horizon.first <= index <= horizon.last:
                         problems.append(loc.problem(
                             col, f"outside the horizon {horizon.label(horizon.first)} to {horizon.label(horizon.last)}"))
+        for loc in self.rows.get("targets", []):
+            try:
+                if loc.row.until is not None and horizon.index(loc.row.until) < horizon.index(loc.row.by):
+                    problems.append(loc.problem("until", f"is before 'by' ({loc.row.by}): the target would never apply"))
+            except PeriodError:
+                pass  # reported above
         for loc in self.rows.get("staff_in_post", []):
             try:
                 horizon.index(loc.row.as_at)

@@ -100,10 +100,14 @@ Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-
 Text = Annotated[str, Field(max_length=500)]
 OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Number = Annotated[float, AfterValidator(_finite)]
-NonNeg = Annotated[float, Field(ge=0), AfterValidator(_finite)]
-OptNonNeg = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0), AfterValidator(_finite)]
-Rate = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
-OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1), AfterValidator(_finite)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+OptNonNeg = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, allow_inf_nan=False)]
+People = Annotated[float, Field(ge=0, le=10_000_000, allow_inf_nan=False)]
+"""A number of people (headcount or FTE): at most 10 million, like :data:`Count`."""
+OptMoney = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=100_000_000, allow_inf_nan=False)]
+"""GBP per WTE or per person: at most 100 million."""
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 OptCount = Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=0, le=10_000_000)]
 QuarterLabel = Annotated[str, AfterValidator(_quarter)]
@@ -178,7 +182,7 @@ class RoleRow(Row):
     name: Text
     staff_group: StaffGroup
     participation_rate: Rate = 1.0
-    annual_cost: OptNonNeg = None
+    annual_cost: OptMoney = None
     capacity: NonNeg = 0.0
     funding_budget: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
     redundancy_cost: OptNonNeg = None
@@ -196,7 +200,7 @@ class StaffInPostRow(Row):
     area: Id
     role: Id
     as_at: PeriodLabel
-    headcount: NonNeg
+    headcount: People
     fte: OptNonNeg = None
 
 
@@ -219,7 +223,7 @@ class PlannedFlowRow(Row):
     direction: Direction
     flow: Id
     period: SpanLabel
-    headcount: NonNeg
+    headcount: People
 
 
 class HistoricFteRow(Row):
@@ -244,10 +248,10 @@ class SupplyRow(Row):
     """Most starters of a role that can be recruited in a period in an area."""
 
     role: Id
-    level: Literal[Level.SYSTEM, Level.PLACE, Level.PCN]
+    level: Level
     area: Id
     period: PeriodLabel
-    max_starters: NonNeg
+    max_starters: People
 
 
 class TransitionRow(Row):
@@ -339,7 +343,7 @@ class TargetRow(Row):
     target: Id
     role: Id
     basis: Literal["per_pcn", "per_practice", "per_population", "total"]
-    quantity: NonNeg
+    quantity: People
     unit: Literal["headcount", "fte"] = "headcount"
     population: OptNonNeg = None
     level: Level = Level.PCN
@@ -406,6 +410,20 @@ class Horizon(BaseModel):
     start: PeriodLabel
     end: PeriodLabel
     step: Literal["quarter", "year"] = "quarter"
+
+    @model_validator(mode="after")
+    def _labels_follow_step_in_order(self) -> Horizon:
+        if self.step == "quarter":
+            kind, parse = "quarters like '2019/20 Q1'", lambda s: Quarter.parse(s).index
+        else:
+            kind, parse = "years like '2019/20'", lambda s: FinancialYear.parse(s).start
+        try:
+            first, last = parse(self.start), parse(self.end)
+        except ValueError:
+            raise ValueError(f"with step '{self.step}', start and end must be {kind}") from None
+        if last < first:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
 
 
 class Objective(BaseModel):

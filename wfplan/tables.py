@@ -95,7 +95,8 @@ def validate_records(
     problems: list[Problem] = []
     rows: list[Located] = []
     for line, record in records:
-        data = {k: v for k, v in record.items() if v is not None and str(v).strip() != ""}
+        data = {k: v.strip() if isinstance(v, str) else v for k, v in record.items()
+                if v is not None and str(v).strip() != ""}
         try:
             rows.append(Located(model.model_validate(data), file, line, sheet))
         except ValidationError as exc:

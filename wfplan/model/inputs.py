@@ -131,9 +131,10 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     """Prepare the arrays for :func:`wfplan.model.formulation.build`."""
     horizon = scenario.horizon
     if horizon is None:
-        from wfplan.errors import Problem, ScenarioError
+        from wfplan.errors import Problem, ScenarioError, display_path
 
-        raise ScenarioError(Problem("scenario manifest", "a plan needs a [horizon] with start and end",
+        manifest = display_path(scenario.source_files[0]) if scenario.source_files else "scenario manifest"
+        raise ScenarioError(Problem(manifest, "a plan needs a [horizon] with start and end",
                                     column="horizon"))
     settings = scenario.manifest.model
     integer = settings.integer if integer is None else integer
