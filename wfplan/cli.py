@@ -8,6 +8,7 @@ message and exit with code 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,12 @@ def main(debug: bool) -> None:
     A scenario is a directory with scenario.toml and CSV tables (or an .xlsx
     workbook). Start with `wfplan validate`, then `wfplan plan`.
     """
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so half-written outputs are removed."""
+    raise KeyboardInterrupt
 
 
 scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
@@ -120,9 +127,11 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
               help="Relative MIP gap at which a level counts as solved.")
 @click.option("--lp", "relax", is_flag=True, help="Solve the LP relaxation (fractional people).")
 @click.option("--force", is_flag=True, help="Replace an existing plan directory.")
+@click.option("--deterministic", is_flag=True,
+              help="Byte-identical outputs: timings go to timings.json, not summary.json; no time limit.")
 @user_errors
 def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, gap: float,
-         relax: bool, force: bool) -> None:
+         relax: bool, force: bool, deterministic: bool) -> None:
     """Optimise recruitment for every PCN, role and period of SCENARIO's horizon.
 
     Writes the plan (plan.csv), ARRS use (arrs.csv), goal attainment
@@ -131,10 +140,12 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     from wfplan.load import load_scenario
     from wfplan.planner import run_plan, summary_text, write_plan
 
+    if deterministic and time_limit is not None:
+        raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")
     loaded = load_scenario(scenario)
     result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
                       integer=False if relax else None)
-    write_plan(result, out_dir, force=force)
+    write_plan(result, out_dir, force=force, deterministic=deterministic)
     click.echo(summary_text(result))
     click.echo(f"wrote {out_dir}")
     if not result.solution.status.has_solution:

@@ -90,8 +90,16 @@ def plan_summary(result: PlanResult) -> dict[str, object]:
     return summary
 
 
-def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> None:
-    """Write the plan directory atomically (see :mod:`wfplan.plan_io` for its files)."""
+TIMING_KEYS = ("build_seconds", "solve_seconds")
+
+
+def write_plan(result: PlanResult, out_dir: Path, force: bool = False, deterministic: bool = False) -> None:
+    """Write the plan directory atomically (see :mod:`wfplan.plan_io` for its files).
+
+    ``deterministic`` moves the timings out of ``summary.json`` into
+    ``timings.json`` so that every other file is byte-identical between runs.
+    """
+    summary = plan_summary(result)
     with atomic_directory(out_dir, force=force) as staging:
         write_scenario(result.scenario, staging / "scenario")
         tables = result.tables
@@ -103,7 +111,9 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> None:
             write_csv(tables.flows, staging / "planned_flows.csv")
             write_csv(tables.flow_types, staging / "flow_types.csv")
             write_csv(tables.historic, staging / "historic_fte.csv")
-        write_json(plan_summary(result), staging / "summary.json")
+        if deterministic:
+            write_json({k: summary.pop(k) for k in TIMING_KEYS}, staging / "timings.json")
+        write_json(summary, staging / "summary.json")
 
 
 def summary_text(result: PlanResult) -> str:
