@@ -147,7 +147,7 @@ def _rolling(table: pd.DataFrame, hist: pd.DataFrame) -> pd.DataFrame:
             forecast = base + net_span
             record = {
                 "level": level, "area": area, "staff_group": group, "year": fy.label,
-                "net_flow_span": span_label(Quarter(span_from), Quarter(first_q - 1)) if span_from < first_q else "",
+                "net_flow_span": _span_text(span_from, first_q - 1),
                 "net_flow": net_span, "forecast": forecast,
             }
             shown = [q for q in all_hist if q < first_q][-6:]
@@ -164,6 +164,15 @@ def _rolling(table: pd.DataFrame, hist: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records)
     out["group_order"] = out["staff_group"].map({g: i for i, g in enumerate(GROUP_ORDER)})
     return out.sort_values(["level", "area", "year", "group_order"], kind="stable").drop(columns="group_order").reset_index(drop=True)
+
+
+def _span_text(first: int, last: int) -> str:
+    """Label of the quarters from ``first`` to ``last`` ('' when empty)."""
+    if first > last:
+        return ""
+    if Quarter(first).year == Quarter(last).year:
+        return span_label(Quarter(first), Quarter(last))
+    return f"{Quarter(first).label} to {Quarter(last).label}"
 
 
 def year_block(traj: Trajectory, year: str, direction: str) -> pd.DataFrame:

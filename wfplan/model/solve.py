@@ -20,6 +20,12 @@ from solvers.base import LinearProgram
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
+GOAL_COST_TIEBREAK = 1e-7
+"""Goal levels also carry this weight per unit of the final level (GBP of cost),
+so that among plans that meet goals equally well the solver finds a cheap one
+early; the final level then starts from a good plan.  At 1e-7 a GBP 10m plan
+adds 1 unit (a person short, or an appointment) to a goal level's objective."""
+
 ABSOLUTE_TOLERANCE = 1e-5
 """Slack when holding a level at its optimum: some backends report solutions to ~6 digits."""
 
@@ -73,9 +79,14 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         current = lp
         final = None
         start = None
+        final_level = next((lv for lv in model.level_order if lv.startswith("final_")), None)
+        final_vec = vectors[final_level] if final_level else None
         for level in model.level_order:
             vec = vectors[level]
-            problem = current.with_objective(vec)
+            objective_vec = vec
+            if level.startswith("p") and final_vec is not None:
+                objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
+            problem = current.with_objective(objective_vec)
             if level == CLAIMS_LEVEL and start is not None and problem.integrality.any():
                 problem = _fix_integers(problem, start)
             # the previous level's plan is feasible for this one: a MIP start
@@ -96,12 +107,21 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     objectives = {}
     if final.x is not None:
         objectives = {level: float(vectors[level] @ final.x) for level in model.level_order}
+    ranked = [rec for rec in levels if str(rec["level"]).startswith("final_")] or levels
     return PlanSolution(
-        solver=backend.name, status=status, x=final.x, objectives=objectives, bound=final.bound,
-        gap=final.gap if status != Status.OPTIMAL else 0.0, build_seconds=build_seconds,
+        solver=backend.name, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
+        gap=_worst_gap(levels), build_seconds=build_seconds,
         solve_seconds=sum(float(rec["seconds"]) for rec in levels), levels=levels,
         message=final.message, lp=current, final=final,
     )
+
+
+def _worst_gap(levels: list[dict[str, object]]) -> float | None:
+    """The run's gap: the largest gap of any level (None if a level has no bound)."""
+    gaps = [rec["gap"] for rec in levels]
+    if any(g is None for g in gaps):
+        return None
+    return max((float(g) for g in gaps), default=0.0)
 
 
 def _fix_integers(lp: LinearProgram, x: np.ndarray) -> LinearProgram:
