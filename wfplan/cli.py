@@ -149,7 +149,202 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     click.echo(summary_text(result))
     click.echo(f"wrote {out_dir}")
     if not result.solution.status.has_solution:
+        if result.solution.status.value == "infeasible":
+            from wfplan.explain.diagnose import diagnose
+
+            diagnosis = diagnose(result=result, solver=solver, time_limit=time_limit)
+            click.echo("\n".join(diagnosis.text_lines()))
+            diagnosis.write(out_dir / "diagnosis.csv")
         sys.exit(1)
+
+
+def _xlsx_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Excel refuses to open a workbook whose name does not end in .xlsx."""
+    if value is not None and value.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"{value}: the workbook name must end in .xlsx")
+    return value
+
+
+def _year_label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from wfplan.periods import FinancialYear, PeriodError
+
+    if value is None:
+        return None
+    try:
+        return FinancialYear.parse(value).label
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.group()
+def export() -> None:
+    """Export scenarios and plans for other tools (the NHS England checkpoint workbook)."""
+
+
+@export.command("checkpoint")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True, callback=_xlsx_path,
+              help="Workbook to write (.xlsx, atomically; see --force).")
+@click.option("--level", type=click.Choice(["system", "place", "pcn"]), default="system", show_default=True,
+              help="One sheet per area at this level (flows known only at coarser levels get their own sheet).")
+@click.option("--year", callback=_year_label, help="Financial year, e.g. 2019/20 (default: the first year with "
+              "quarterly flows).")
+@click.option("--force", is_flag=True, help="Replace an existing workbook.")
+@user_errors
+def export_checkpoint(source: Path, out_file: Path, level: str, year: str | None, force: bool) -> None:
+    """Write the NHS England GPFV workforce trajectory template for SOURCE.
+
+    SOURCE is a scenario directory, a scenario workbook or a plan directory
+    (its planned flows, plus one ARRS sheet per year). Calculated fields are
+    live Excel formulas.
+    """
+    from wfplan.checkpoint import export_checkpoint as run_export
+
+    result = run_export(source, out_file, level=level, year=year, force=force)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {out_file} ({result.year}; sheets: {', '.join(result.sheets)})")
+
+
+@main.command()
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path), required=True, callback=_xlsx_path,
+              help="Blank scenario workbook to write.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@user_errors
+def template(xlsx: Path, force: bool) -> None:
+    """Write a blank scenario workbook: a sheet per table, drop-down lists, instructions."""
+    from wfplan.excel_io import write_template
+    from wfplan.output import atomic_file
+
+    with atomic_file(xlsx, force=force) as staging:
+        write_template(staging)
+    click.echo(f"wrote {xlsx}")
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+@user_errors
+def convert(src: Path, dst: Path, force: bool) -> None:
+    """Convert scenario SRC to DST: a workbook if DST ends in .xlsx, else a directory of CSVs.
+
+    Base scenarios (extends) are merged into the output.
+    """
+    from wfplan.excel_io import write_workbook
+    from wfplan.load import load_scenario
+    from wfplan.output import atomic_directory, atomic_file
+    from wfplan.snapshot import write_scenario
+
+    if src.exists() and dst.exists() and src.resolve() == dst.resolve():
+        raise click.UsageError("SRC and DST are the same path")
+    loaded = load_scenario(src)
+    if dst.suffix.lower() == ".xlsx":
+        with atomic_file(dst, force=force) as staging:
+            write_workbook(loaded, staging)
+    else:
+        with atomic_directory(dst, force=force) as staging:
+            write_scenario(loaded, staging)
+    click.echo(f"wrote {dst}")
+
+
+@main.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
+              help="HTML file to write (self-contained; atomically).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@user_errors
+def report(plan_dir: Path, out_file: Path, force: bool) -> None:
+    """Write a readable, printable HTML report of the plan in PLAN_DIR."""
+    from wfplan.report import write_report
+
+    write_report(plan_dir, out_file, force=force)
+    click.echo(f"wrote {out_file}")
+
+
+_SOLVERS = ["highs", "cbc", "cpsat", "scip"]
+
+
+@main.command()
+@scenario_arg
+@click.option("--solver", type=click.Choice(_SOLVERS), default="highs", show_default=True,
+              help="Solver backend for the elastic (relaxed) program.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Directory for diagnosis.csv (a new directory, or an existing one such as the plan's).")
+@click.option("--lp", "relax", is_flag=True, help="Diagnose the LP version (fractional people).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per solve.")
+@click.option("--force", is_flag=True, help="Replace an existing diagnosis.csv / output directory.")
+@user_errors
+def diagnose(scenario: Path, solver: str, out_dir: Path | None, relax: bool, time_limit: float | None,
+             force: bool) -> None:
+    """Say what cannot be met in SCENARIO and why: the smallest relaxation of
+    conflicting hard rules, or the rules that stop each missed goal."""
+    from wfplan.explain.commands import run_diagnose
+
+    sys.exit(run_diagnose(scenario, solver=solver, out_dir=out_dir, force=force, relax=relax,
+                          time_limit=time_limit, echo=click.echo))
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Directory for binding.csv (a new directory, or an existing one such as the plan's).")
+@click.option("--fixed", is_flag=True, help="Integer plans: fix the plan's whole-people decisions "
+              "(default: the LP relaxation).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per solve.")
+@click.option("--force", is_flag=True, help="Replace an existing binding.csv / output directory.")
+@user_errors
+def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float | None, force: bool) -> None:
+    """What binds in SOURCE (a plan directory or a scenario) and what it is worth:
+    supply, ARRS entitlement, budgets and caps at their limits, with local marginal values."""
+    from wfplan.explain.commands import run_explain
+
+    sys.exit(run_explain(source, out_dir=out_dir, force=force, fixed=fixed, time_limit=time_limit,
+                         echo=click.echo))
+
+
+@main.command()
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Directory to write the comparison (and plans made for it) into.")
+@click.option("--lp", "relax", is_flag=True, help="Plan scenarios as LPs (fractional people).")
+@click.option("--solver", type=click.Choice(_SOLVERS), default="highs", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per plan.")
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@user_errors
+def compare(base: Path, others: tuple[Path, ...], out_dir: Path, relax: bool, solver: str,
+            time_limit: float | None, gap: float, force: bool) -> None:
+    """Compare BASE with OTHERS (scenarios are planned; plan directories are read):
+    goal attainment, cost, staff by role and quarter, and which inputs differ."""
+    from wfplan.explain.commands import run_compare
+
+    sys.exit(run_compare([base, *others], out_dir=out_dir, force=force, relax=relax, solver=solver,
+                         time_limit=time_limit, gap=gap, echo=click.echo))
+
+
+@main.command()
+@scenario_arg
+@click.option("--vary", required=True, help="supply, attrition, entitlement, budget, demand, cap, cost or "
+              "target; NAME:SELECTOR for one role/budget/target, e.g. supply:first_contact_physiotherapist.")
+@click.option("--range", "value_range", required=True, help="Scale factors a:b:step, e.g. 0.8:1.2:0.1.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Directory for sensitivity.csv.")
+@click.option("--lp", "relax", is_flag=True, help="Plan as LPs (fractional people).")
+@click.option("--solver", type=click.Choice(_SOLVERS), default="highs", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per plan.")
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing sensitivity.csv / output directory.")
+@user_errors
+def sensitivity(scenario: Path, vary: str, value_range: str, out_dir: Path | None, relax: bool, solver: str,
+                time_limit: float | None, gap: float, force: bool) -> None:
+    """Re-plan SCENARIO across a range of one parameter and tabulate shortfalls, unmet demand,
+    cost, claims and staff at the horizon's end."""
+    from wfplan.explain.commands import run_sensitivity_command
+
+    sys.exit(run_sensitivity_command(scenario, vary=vary, value_range=value_range, out_dir=out_dir, force=force,
+                                     relax=relax, solver=solver, time_limit=time_limit, gap=gap,
+                                     echo=click.echo))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan.overrides import apply_overrides
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Manifest
 from wfplan.tables import Located, decode_text, read_csv_table
@@ -149,4 +150,4 @@ def load_scenario(path: Path | str) -> Scenario:
         manifest, tables, files = _load_layer(path, ())
     else:
         raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
-    return Scenario.build(manifest, tables, source_files=files, root=path)
+    return apply_overrides(Scenario.build(manifest, tables, source_files=files, root=path))

@@ -88,7 +88,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
                 objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
             problem = current.with_objective(objective_vec)
             if level == CLAIMS_LEVEL and start is not None and problem.integrality.any():
-                problem = _fix_integers(problem, start)
+                problem = _fix_integers(problem, start, base_rows=lp.num_rows)
             # the previous level's plan is feasible for this one: a MIP start
             result = backend.solve(problem, options(start))
             levels.append(_level_record(level, result))
@@ -124,13 +124,19 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
     return max((float(g) for g in gaps), default=0.0)
 
 
-def _fix_integers(lp: LinearProgram, x: np.ndarray) -> LinearProgram:
-    """The continuous program left when every integer variable is fixed at ``x``."""
+def _fix_integers(lp: LinearProgram, x: np.ndarray, base_rows: int) -> LinearProgram:
+    """The continuous program left when every integer variable is fixed at ``x``
+    (rounded).  Rounding moves each held level's value slightly, so the level
+    rows (from ``base_rows`` on) are widened to admit the rounded plan."""
     fixed = np.round(x[lp.integrality])
     lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
     lower[lp.integrality] = fixed
     upper[lp.integrality] = fixed
-    return LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper,
+    rounded = x.copy()
+    rounded[lp.integrality] = fixed
+    row_upper = lp.row_upper.copy()
+    row_upper[base_rows:] = np.maximum(row_upper[base_rows:], lp.A[base_rows:] @ rounded + ABSOLUTE_TOLERANCE)
+    return LinearProgram(lp.c, lp.A, lp.row_lower, row_upper, lower, upper,
                          np.zeros_like(lp.integrality), lp.offset, lp.col_names, lp.row_names)
 
 

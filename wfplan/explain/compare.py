@@ -1,0 +1,290 @@
+"""Side-by-side comparison of plans: goals, cost, staff, and which inputs differ.
+
+Each compared item is a plan directory (read as written) or a scenario
+(planned, its plan directory written under ``plans/`` of the comparison), so
+every figure of the comparison is a sum over a plan directory's own
+``plan.csv``, ``goals.csv`` and ``budgets.csv`` and can be checked against it.
+
+Tables (columns named by each plan's label, the first is the base):
+
+* ``goals.csv``: per target (and demand goal) the total shortfall over its
+  cells, plus the totals;
+* ``costs.csv``: status, employment cost, ARRS claims, other spend, budget
+  overrun, starters, leavers, total target shortfall, unmet appointments;
+* ``staff.csv``: system total FTE by role and period;
+* ``inputs_diff.csv``: every validated input that differs from the base
+  (table, key, column, base value, other value), from the scenarios' rows,
+  and the manifest settings that differ.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from wfplan.output import FLOAT_FORMAT
+from wfplan.plan_io import PLAN_MARKER
+from wfplan.scenario import KEYS, Scenario
+from wfplan.schema import TABLES
+from wfplan.snapshot import cell_text
+
+PROVENANCE = ("source", "estimate", "note")
+
+
+@dataclass
+class PlanRun:
+    """One compared plan, read back from its plan directory."""
+
+    label: str
+    path: Path
+    scenario: Scenario
+    summary: dict
+    plan: pd.DataFrame | None
+    goals: pd.DataFrame | None
+    budgets: pd.DataFrame | None
+
+    @property
+    def status(self) -> str:
+        return str(self.summary.get("status", "unknown"))
+
+
+@dataclass
+class Comparison:
+    runs: list[PlanRun]
+    goals: pd.DataFrame
+    costs: pd.DataFrame
+    staff: pd.DataFrame
+    inputs: pd.DataFrame
+
+    @property
+    def labels(self) -> list[str]:
+        return [r.label for r in self.runs]
+
+    def text_lines(self, max_rows: int = 30) -> list[str]:
+        lines = [f"comparison: {' vs '.join(self.labels)} (base: {self.labels[0]})", "", "costs and totals:"]
+        lines += _table(self.costs, max_rows)
+        lines += ["", "goal attainment (total shortfall per goal):"]
+        lines += _table(self.goals, max_rows)
+        if len(self.staff):
+            end = self.staff[self.staff["period"] == self.staff["period"].iloc[-1]]
+            lines += ["", f"staff at {end['period'].iloc[0]} (system total FTE by role):"]
+            lines += _table(end, max_rows)
+        lines += ["", "inputs that differ from the base:"]
+        lines += _table(self.inputs, max_rows) if len(self.inputs) else ["  (none)"]
+        return lines
+
+    def write(self, directory: Path) -> None:
+        from wfplan.output import write_csv
+
+        write_csv(self.goals, directory / "goals.csv")
+        write_csv(self.costs, directory / "costs.csv")
+        write_csv(self.staff, directory / "staff.csv")
+        write_csv(self.inputs, directory / "inputs_diff.csv")
+        (directory / "comparison.txt").write_text("\n".join(self.text_lines(max_rows=10_000)) + "\n",
+                                                  encoding="utf-8")
+
+
+def _table(frame: pd.DataFrame, max_rows: int) -> list[str]:
+    if frame.empty:
+        return ["  (none)"]
+    shown = frame.head(max_rows)
+    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    out = ["  " + line for line in text.splitlines()]
+    if len(frame) > max_rows:
+        out.append(f"  ... {len(frame) - max_rows} more rows in the CSV")
+    return out
+
+
+def is_plan_dir(path: Path) -> bool:
+    path = Path(path)
+    return path.is_dir() and (path / PLAN_MARKER).is_file() and (path / "scenario").is_dir()
+
+
+def read_plan_dir(path: Path, label: str) -> PlanRun:
+    """A plan directory as written by ``wfplan plan`` (or by :func:`plan_into`)."""
+    from wfplan.load import load_scenario
+
+    path = Path(path)
+    scenario = load_scenario(path / "scenario")  # the values the plan used (overrides already in them)
+    summary = json.loads((path / PLAN_MARKER).read_text(encoding="utf-8"))
+
+    def read(name: str) -> pd.DataFrame | None:
+        file = path / name
+        return pd.read_csv(file) if file.is_file() else None
+
+    return PlanRun(label, path, scenario, summary, read("plan.csv"), read("goals.csv"), read("budgets.csv"))
+
+
+def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", integer: bool | None = None,
+              time_limit: float | None = None, gap: float = 1e-4) -> Path:
+    """Plan a scenario (its overrides applied) and write its plan directory."""
+    from wfplan.load import load_scenario
+    from wfplan.overrides import apply_overrides
+    from wfplan.planner import run_plan, write_plan
+
+    scenario = apply_overrides(load_scenario(scenario_path))
+    result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer)
+    write_plan(result, directory, force=True)
+    return directory
+
+
+def unique_labels(paths: list[Path]) -> list[str]:
+    labels: list[str] = []
+    for p in paths:
+        base = Path(p).resolve().name or "scenario"
+        label, n = base, 2
+        while label in labels:
+            label, n = f"{base}-{n}", n + 1
+        labels.append(label)
+    return labels
+
+
+# --- the tables ---------------------------------------------------------------------
+
+
+def _round(value: float) -> float:
+    """Numbers as the CSVs write them, so the comparison reconciles with each plan's files."""
+    return float(FLOAT_FORMAT % value)
+
+
+def goals_table(runs: list[PlanRun]) -> pd.DataFrame:
+    keys: dict[tuple[str, str, str], None] = {}
+    sums: dict[str, pd.Series] = {}
+    for run in runs:
+        if run.goals is None or run.goals.empty:
+            continue
+        g = run.goals.copy()
+        for key in g[["goal", "id", "unit"]].itertuples(index=False, name=None):
+            keys.setdefault(tuple(str(k) for k in key), None)
+        sums[run.label] = g.groupby(["goal", "id", "unit"], sort=False)["shortfall"].sum()
+    rows = []
+    for goal, gid, unit in keys:
+        row: dict[str, object] = {"goal": goal, "id": gid, "unit": unit}
+        for run in runs:
+            s = sums.get(run.label)
+            row[run.label] = _round(float(s.get((goal, gid, unit), 0.0))) if s is not None else float("nan")
+        rows.append(row)
+    for goal, name in (("target", "all targets"), ("demand", "all demand")):
+        row = {"goal": goal, "id": f"({name})", "unit": ""}
+        present = False
+        for run in runs:
+            if run.goals is None or run.goals.empty:
+                row[run.label] = float("nan")
+                continue
+            sel = run.goals[run.goals["goal"] == goal]
+            present |= len(sel) > 0
+            row[run.label] = _round(float(sel["shortfall"].sum()))
+        if present:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["goal", "id", "unit", *[r.label for r in runs]])
+
+
+def costs_table(runs: list[PlanRun]) -> pd.DataFrame:
+    metrics: list[tuple[str, object]] = [
+        ("status", lambda r: r.status),
+        ("employment_cost_gbp", lambda r: r.plan["employment_cost"].sum()),
+        ("arrs_claims_gbp", lambda r: r.plan["arrs_claim_gbp"].sum()),
+        ("other_spend_gbp", lambda r: r.plan["other_spend"].sum()),
+        ("budget_overrun_gbp", lambda r: r.budgets["overrun"].sum() if r.budgets is not None else 0.0),
+        ("starters", lambda r: r.plan["starters"].sum()),
+        ("leavers", lambda r: r.plan["leavers"].sum()),
+        ("target_shortfall", lambda r: r.goals.loc[r.goals["goal"] == "target", "shortfall"].sum()),
+        ("unmet_appointments", lambda r: r.goals.loc[r.goals["goal"] == "demand", "shortfall"].sum()),
+        ("staff_fte_at_end", lambda r: r.plan.loc[r.plan["period"] == r.plan["period"].iloc[-1], "staff_fte"].sum()),
+    ]
+    rows = []
+    for name, get in metrics:
+        row: dict[str, object] = {"metric": name}
+        for run in runs:
+            if name != "status" and (run.plan is None or run.goals is None):
+                row[run.label] = float("nan")
+                continue
+            value = get(run)  # type: ignore[operator]
+            row[run.label] = value if name == "status" else _round(float(value))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["metric", *[r.label for r in runs]])
+
+
+def staff_table(runs: list[PlanRun]) -> pd.DataFrame:
+    frames = []
+    for run in runs:
+        if run.plan is None:
+            continue
+        s = run.plan.groupby(["role", "period"], sort=False)["staff_fte"].sum().rename(run.label)
+        frames.append(s)
+    if not frames:
+        return pd.DataFrame(columns=["role", "period", *[r.label for r in runs]])
+    out = pd.concat(frames, axis=1).reset_index()
+    for run in runs:
+        if run.label not in out:
+            out[run.label] = float("nan")
+        else:
+            out[run.label] = out[run.label].map(lambda v: _round(v) if pd.notna(v) else v)
+    return out[["role", "period", *[r.label for r in runs]]]
+
+
+def _row_map(scenario: Scenario, table: str) -> dict[tuple[str, ...], dict[str, object]]:
+    out = {}
+    for loc in scenario.rows.get(table, []):
+        data = loc.row.model_dump(mode="json")
+        key = tuple(cell_text(data.get(k)) for k in KEYS[table])
+        out[key] = data
+    return out
+
+
+def diff_inputs(base: Scenario, other: Scenario, label: str = "other") -> pd.DataFrame:
+    """Every validated input value that differs: table, key, column, base value, other value."""
+    rows: list[dict[str, object]] = []
+    for table in TABLES:
+        a, b = _row_map(base, table), _row_map(other, table)
+        columns = [c for c in TABLES[table].model_fields if c not in PROVENANCE and c not in KEYS[table]]
+        for key in list(a) + [k for k in b if k not in a]:
+            key_text = ", ".join(f"{c}={v}" for c, v in zip(KEYS[table], key, strict=True))
+            if key not in b:
+                rows.append({"scenario": label, "table": table, "key": key_text, "column": "(row)",
+                             "base_value": "present", "other_value": "absent"})
+                continue
+            if key not in a:
+                rows.append({"scenario": label, "table": table, "key": key_text, "column": "(row)",
+                             "base_value": "absent", "other_value": "present"})
+                continue
+            for c in columns:
+                va, vb = cell_text(a[key].get(c)), cell_text(b[key].get(c))
+                if va != vb:
+                    rows.append({"scenario": label, "table": table, "key": key_text, "column": c,
+                                 "base_value": va, "other_value": vb})
+    ma = base.manifest.model_dump(mode="json", include={"horizon", "objective", "model"})
+    mb = other.manifest.model_dump(mode="json", include={"horizon", "objective", "model"})
+    for section in ("horizon", "objective", "model"):
+        sa, sb = ma.get(section) or {}, mb.get(section) or {}
+        for c in sorted(set(sa) | set(sb)):
+            if cell_text(sa.get(c)) != cell_text(sb.get(c)):
+                rows.append({"scenario": label, "table": "manifest", "key": section, "column": c,
+                             "base_value": cell_text(sa.get(c)), "other_value": cell_text(sb.get(c))})
+    return pd.DataFrame(rows, columns=["scenario", "table", "key", "column", "base_value", "other_value"])
+
+
+def compare_runs(runs: list[PlanRun]) -> Comparison:
+    base = runs[0]
+    diffs = [diff_inputs(base.scenario, r.scenario, r.label) for r in runs[1:]]
+    inputs = pd.concat(diffs, ignore_index=True) if diffs else diff_inputs(base.scenario, base.scenario)
+    return Comparison(runs, goals_table(runs), costs_table(runs), staff_table(runs), inputs)
+
+
+def compare(paths: list[Path], staging: Path, *, solver: str = "highs", integer: bool | None = None,
+            time_limit: float | None = None, gap: float = 1e-4, echo=None) -> Comparison:
+    """Plan (or read) each path and compare them; plans made here go to ``staging/plans/LABEL``."""
+    runs = []
+    for path, label in zip(paths, unique_labels(paths), strict=True):
+        if is_plan_dir(path):
+            plan_dir = Path(path)
+        else:
+            if echo:
+                echo(f"planning {path} ...")
+            plan_dir = plan_into(Path(path), staging / "plans" / label, solver=solver, integer=integer,
+                                 time_limit=time_limit, gap=gap)
+        runs.append(read_plan_dir(plan_dir, label))
+    return compare_runs(runs)
