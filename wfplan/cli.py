@@ -19,6 +19,7 @@ import click
 from wfplan.errors import (
     EXIT_USER_ERROR,
     OutputExistsError,
+    Problem,
     ScenarioError,
     SolverUnavailableError,
 )
@@ -100,6 +101,8 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
     from wfplan.report_text import rolling_table
 
     loaded, flows, historic = load_scenario_or_plan(scenario)
+    if loaded.horizon is not None and loaded.horizon.step != "quarter" and flows is not None:
+        raise ScenarioError(Problem(str(scenario), "the checkpoint trajectory is quarterly; this plan is in years"))
     result = traj.compute(loaded, level=level, flows=flows, historic=historic)
     for note in result.notes:
         click.echo(f"note: {note}")

@@ -61,6 +61,9 @@ def atomic_file(target: Path, force: bool = False) -> Iterator[Path]:
     staging = Path(name)
     try:
         yield staging
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(staging, 0o666 & ~mask)  # mkstemp makes owner-only files
         os.replace(staging, target)
     except BaseException:
         staging.unlink(missing_ok=True)

@@ -25,6 +25,8 @@ from wfplan.model.formulation import Model
 from wfplan.model.solve import PlanSolution
 
 PLAN_MARKER = "summary.json"
+SHORTFALL_NOISE = 1e-4
+"""Shortfalls below this (solver rounding in LP mode) are reported as met."""
 
 
 @dataclass
@@ -136,7 +138,7 @@ def _goals(model: Model, val: dict[str, np.ndarray], stock: np.ndarray, short: n
     columns = ["goal", "id", "role", "level", "area", "period", "by", "unit", "kind", "priority", "hard",
                "required", "achieved", "shortfall"]
     out = pd.DataFrame(rows, columns=columns)
-    out["shortfall"] = out["shortfall"].where(out["shortfall"] > 1e-6, 0.0)
+    out["shortfall"] = out["shortfall"].where(out["shortfall"] > SHORTFALL_NOISE, 0.0)
     return out
 
 

@@ -92,9 +92,11 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
             # the previous level's plan is feasible for this one: a MIP start
             result = backend.solve(problem, options(start))
             levels.append(_level_record(level, result))
-            final = result
             if not result.status.has_solution:
+                # keep the previous level's plan: it satisfies every rule
+                final = final if final is not None and final.x is not None else result
                 break
+            final = result
             value = float(vec @ result.x)
             tol = max(ABSOLUTE_TOLERANCE, objective.relative_tolerance * abs(value))
             start = result.x
@@ -102,7 +104,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
             current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
     assert final is not None
     status = final.status
-    if status.has_solution and any(rec["status"] == Status.FEASIBLE.value for rec in levels):
+    incomplete = any(rec["status"] != Status.OPTIMAL.value for rec in levels)
+    if status.has_solution and incomplete:
         status = Status.FEASIBLE
     objectives = {}
     if final.x is not None:

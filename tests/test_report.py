@@ -1,0 +1,127 @@
+"""The HTML planning report (``wfplan report``).
+
+Produced from a Williams plan and a tiny NHS plan: one self-contained file
+(no scripts, no fetched resources, no http(s) references), every section
+present, byte-identical when repeated, and readable in headless Chromium
+without console errors (skipped when Chromium is not installed).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from excel_fixtures import EVIL_PCN, write_tiny
+
+from wfplan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+WILLIAMS = ROOT / "examples" / "williams_manpower"
+CHROMIUM = Path("/usr/bin/chromium")
+SECTIONS = ("Headline", "Staff in post trajectories", "Staff per 10,000 weighted patients by PCN",
+            "Budget use and headroom", "Goal attainment and shortfalls", "What binds")
+
+
+def run(*args: object):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def _plan(scenario: Path, out: Path) -> Path:
+    result = run("plan", scenario, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("report")
+    tiny = write_tiny(base / "tiny")
+    return {"williams": _plan(WILLIAMS, base / "williams_plan"), "tiny": _plan(tiny, base / "tiny_plan")}
+
+
+@pytest.fixture(scope="module")
+def reports(plans, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("html")
+    paths = {}
+    for name, plan_dir in plans.items():
+        paths[name] = out / f"{name}.html"
+        result = run("report", plan_dir, "--out", paths[name])
+        assert result.exit_code == 0, result.output
+    return paths
+
+
+@pytest.mark.parametrize("name", ["williams", "tiny"])
+def test_report_is_self_contained(reports, name):
+    text = reports[name].read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    lowered = text.lower()
+    for forbidden in ("<script", "http://", "https://", "<link", "<img", "<iframe", "@import", "src="):
+        assert forbidden not in lowered, forbidden
+    assert not re.search(r"url\((?!#)", lowered)  # only the charts' own clip paths
+    assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', text))
+    for title in SECTIONS:
+        assert f"<h2>{title}</h2>" in text.replace("&#x27;", "'"), title
+    assert text.count("<svg") >= 1
+    assert "@media print" in text
+
+
+def test_report_contents(reports):
+    williams = reports["williams"].read_text(encoding="utf-8")
+    assert "841.7969" in williams and "Every goal is met" in williams
+    assert "No ARRS entitlement in this plan" in williams
+    assert "Not computed" in williams
+    tiny = reports["tiny"].read_text(encoding="utf-8")
+    assert "% used" in tiny and "headroom" in tiny
+    assert "Shortfalls" in tiny and "splw_<wbr>total" in tiny  # ids may wrap at underscores
+    assert EVIL_PCN not in tiny and "=HYPERLINK(&quot;#evil&quot;,&quot;click me&quot;)" in tiny
+
+
+def test_report_is_deterministic(plans, reports, tmp_path):
+    again = tmp_path / "again.html"
+    assert run("report", plans["tiny"], "--out", again).exit_code == 0
+    assert again.read_bytes() == reports["tiny"].read_bytes()
+
+
+def test_binding_table_is_shown_when_present(plans, tmp_path):
+    plan_dir = shutil.copytree(plans["tiny"], tmp_path / "plan")
+    (plan_dir / "binding.csv").write_text("rule,area,period,slack\nsupply of <pharmacists>,tinysys,2020/21 Q1,0\n",
+                                          encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert run("report", plan_dir, "--out", out).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "From binding.csv" in text and "supply of &lt;pharmacists&gt;" in text and "Not computed" not in text
+
+
+def test_report_user_errors(plans, reports, tmp_path):
+    result = run("report", tmp_path, "--out", tmp_path / "x.html")
+    assert result.exit_code == 2 and "not a plan directory" in result.output
+    result = run("report", plans["tiny"], "--out", reports["tiny"])
+    assert result.exit_code == 2 and "--force" in result.output
+    assert run("report", plans["tiny"], "--out", reports["tiny"], "--force").exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["williams", "tiny"])
+def test_report_renders_in_headless_chromium(reports, name, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed: apt-get install chromium")
+    shot = tmp_path / "shot.png"
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+           f"--screenshot={shot}", "--window-size=1200,2000", reports[name].resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines() if "Uncaught" in line or "ERROR:CONSOLE" in line]
+    assert not console, console
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[:2] == (2000, 1200)
+    assert pixels[..., :3].std() > 0.05  # not a blank page
