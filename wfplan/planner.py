@@ -17,6 +17,7 @@ from wfplan.model.formulation import Model
 from wfplan.model.solve import PlanSolution, solve
 from wfplan.output import atomic_directory, write_csv, write_json
 from wfplan.plan_io import PlanTables, decode
+from wfplan.progress import step
 from wfplan.scenario import Scenario
 from wfplan.snapshot import write_scenario
 
@@ -37,8 +38,9 @@ def run_plan(scenario: Scenario, solver: str = "highs", time_limit: float | None
              gap: float = 1e-4, integer: bool | None = None, threads: int = 1) -> PlanResult:
     """Plan a scenario end to end (no files written)."""
     started = time.perf_counter()
-    prepared = model_inputs.prepare(scenario, integer=integer)
-    model = formulation.build(prepared)
+    with step("building the model"):
+        prepared = model_inputs.prepare(scenario, integer=integer)
+        model = formulation.build(prepared)
     build_seconds = time.perf_counter() - started
     solution = solve(model, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
                      build_seconds=build_seconds)

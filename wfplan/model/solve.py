@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
+from wfplan.progress import step
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
 GOAL_COST_TIEBREAK = 1e-7
@@ -72,7 +73,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         for level, vec in vectors.items():
             weight = WEIGHTED_LEVEL_WEIGHTS.get(level, objective.cost_weight if level.startswith("final") else 1.0)
             c += weight * vec
-        result = backend.solve(lp.with_objective(c), options())
+        with step(f"solving (weighted) with {backend.name}"):
+            result = backend.solve(lp.with_objective(c), options())
         levels.append(_level_record("weighted", result))
         final, current = result, lp
     else:
@@ -90,7 +92,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
             if level == CLAIMS_LEVEL and start is not None and problem.integrality.any():
                 problem = _fix_integers(problem, start, base_rows=lp.num_rows)
             # the previous level's plan is feasible for this one: a MIP start
-            result = backend.solve(problem, options(start))
+            with step(f"solving level {level} ({len(levels) + 1}/{len(model.level_order)}) with {backend.name}"):
+                result = backend.solve(problem, options(start))
             levels.append(_level_record(level, result))
             if not result.status.has_solution:
                 # keep the previous level's plan: it satisfies every rule
