@@ -1,0 +1,51 @@
+"""The Norfolk & Waveney example plans, and the backends agree on it.
+
+Integer solves of this example take minutes (see the issue notes), so the
+cross-backend check runs the LP relaxation (expected attrition, fractional
+people), where every backend must reach the same optimum per priority level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wfplan.load import load_scenario
+from wfplan.planner import run_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(ROOT / "examples" / "norfolk_waveney")
+
+
+@pytest.fixture(scope="module")
+def highs_lp(scenario):
+    return run_plan(scenario, solver="highs", integer=False)
+
+
+def test_every_priority_one_target_is_met_in_the_lp_plan(highs_lp):
+    goals = highs_lp.tables.goals
+    p1 = goals[(goals["goal"] == "target") & (goals["priority"] == 1)]
+    assert len(p1) > 0
+    assert p1["shortfall"].max() == 0.0
+    assert highs_lp.solution.objectives["p1"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_arrs_claims_stay_within_each_pcn_entitlement(highs_lp):
+    arrs = highs_lp.tables.arrs
+    assert len(arrs) == 17 * 5
+    assert (arrs["claims"] <= arrs["entitlement"] + 1e-6).all()
+    assert arrs["claims"].sum() > 0
+
+
+@pytest.mark.parametrize("solver", ["cbc", "scip"])
+def test_backends_agree_with_highs_on_every_level(scenario, highs_lp, solver):
+    other = run_plan(scenario, solver=solver, integer=False)
+    assert other.solution.status.has_solution
+    for level in ("budget", "p1", "p2", "final_cost"):
+        assert other.solution.objectives[level] == pytest.approx(
+            highs_lp.solution.objectives[level], rel=1e-6, abs=1e-4), level
