@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wfplan.load import load_scenario
+from wfplan.model.solve import ABSOLUTE_TOLERANCE
 from wfplan.planner import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,8 @@ def test_every_priority_one_target_is_met_in_the_lp_plan(highs_lp):
     p1 = goals[(goals["goal"] == "target") & (goals["priority"] == 1)]
     assert len(p1) > 0
     assert p1["shortfall"].max() == 0.0
-    assert highs_lp.solution.objectives["p1"] == pytest.approx(0.0, abs=1e-6)
+    # later levels may use the tolerance each held level is given
+    assert highs_lp.solution.objectives["p1"] == pytest.approx(0.0, abs=ABSOLUTE_TOLERANCE * 1.01)
 
 
 def test_arrs_claims_stay_within_each_pcn_entitlement(highs_lp):
