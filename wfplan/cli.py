@@ -7,10 +7,11 @@ message and exit with code 2; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,19 @@ def main(debug: bool) -> None:
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM unwinds like Ctrl-C, so half-written outputs are removed."""
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interruptible_solve() -> Iterator[None]:
+    """While a solver runs in C code, Python signal handlers cannot run, so Ctrl-C
+    and SIGTERM would wait for the solve to end.  Nothing is written during a
+    solve, so the default action (end the process at once) is safe then."""
+    previous = {sig: signal.signal(sig, signal.SIG_DFL) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
@@ -146,8 +160,9 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     if deterministic and time_limit is not None:
         raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")
     loaded = load_scenario(scenario)
-    result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
-                      integer=False if relax else None)
+    with interruptible_solve():
+        result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
+                          integer=False if relax else None)
     write_plan(result, out_dir, force=force, deterministic=deterministic)
     click.echo(summary_text(result))
     click.echo(f"wrote {out_dir}")
@@ -348,6 +363,68 @@ def sensitivity(scenario: Path, vary: str, value_range: str, out_dir: Path | Non
     sys.exit(run_sensitivity_command(scenario, vary=vary, value_range=value_range, out_dir=out_dir, force=force,
                                      relax=relax, solver=solver, time_limit=time_limit, gap=gap,
                                      echo=click.echo))
+
+
+@main.command()
+@click.option("--pcns", type=click.IntRange(min=1), required=True, help="Number of PCNs.")
+@click.option("--systems", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Number of systems (a naming prefix of places: a scenario has one system).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Scenario directory to write (atomically).")
+@click.option("--force", is_flag=True, help="Replace an existing directory.")
+@user_errors
+def synth(pcns: int, systems: int, seed: int, out_dir: Path, force: bool) -> None:
+    """Write a synthetic England-size scenario (all ARRS roles, 2020/21 to 2024/25, no real data)."""
+    from wfplan.synth import synth_scenario, write_synthetic
+
+    if pcns < systems:
+        raise click.BadParameter("need at least one PCN per system", param_hint="--pcns")
+    scenario = synth_scenario(pcns, systems, seed)
+    write_synthetic(scenario, out_dir, force=force)
+    click.echo(f"wrote {out_dir}: {pcns} PCNs, {len(scenario.rows['places'])} places, {systems} systems")
+
+
+@main.command()
+@scenario_arg
+@click.option("--samples", type=click.IntRange(min=1), required=True, help="Monte Carlo samples (per grid point).")
+@click.option("--vary", multiple=True, help="PARAM=DIST, e.g. attrition=uniform(0.8,1.2), supply=normal(1,0.1), "
+              "budget=triangular(0.9,1,1.1); PARAM is attrition, supply or budget (scale factors).")
+@click.option("--grid", multiple=True, help="PARAM=a:b:step: every sample at every value, e.g. supply=0.8:1.2:0.2.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local processes.")
+@click.option("--scheduler", default=None, help="Dask distributed scheduler address (instead of local processes).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@click.option("--lp", "relax", is_flag=True, help="Solve LP relaxations (much faster).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per sample.")
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
+@click.option("--solver", type=click.Choice(["highs", "cbc", "cpsat", "scip"]), default="highs", show_default=True)
+@click.option("--claims", is_flag=True, help="Also solve the ARRS claims level (slow; not needed for the figures).")
+@user_errors
+def sweep(scenario: Path, samples: int, vary: tuple[str, ...], grid: tuple[str, ...], seed: int, workers: int,
+          scheduler: str | None, out_dir: Path, force: bool, relax: bool, time_limit: float | None, gap: float,
+          solver: str, claims: bool) -> None:
+    """Plan many variants of SCENARIO and report P10/P50/P90 of staff, shortfall, unmet demand and spend."""
+    from wfplan.load import load_scenario
+    from wfplan.sweep import SweepOptions, parse_grid, parse_vary, report_text, run_sweep, write_sweep
+
+    try:
+        [parse_vary(v) for v in vary], [parse_grid(g) for g in grid]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"{out_dir} already exists: use --force to replace it")
+    base = load_scenario(scenario)
+    options = SweepOptions(solver=solver, integer=False if relax else None, time_limit=time_limit, gap=gap,
+                           claims=claims)
+    try:
+        result, info = run_sweep(base, samples, vary, grid, seed, workers, scheduler, options)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_sweep(result, info, out_dir, force=force)
+    click.echo(report_text(result, info))
+    click.echo(f"wrote {out_dir}")
 
 
 if __name__ == "__main__":  # pragma: no cover
