@@ -42,7 +42,7 @@ class PlanTables:
 
 def _clean(a: np.ndarray, integer: bool) -> np.ndarray:
     """Round solver noise: whole people when integer, 1e-9 otherwise."""
-    return np.round(a) if integer else np.where(np.abs(a) < 1e-9, 0.0, a)
+    return np.round(a) + 0.0 if integer else np.where(np.abs(a) < 1e-9, 0.0, a)
 
 
 def decode(model: Model, solution: PlanSolution) -> PlanTables:
@@ -64,7 +64,9 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     if "started" in val:
         started, completed = _clean(val["started"], integer), _clean(val["completed"], integer)
         for k in range(len(tr)):
-            trans_out[:, tr["from_ri"].iloc[k], :] += started[:, k, :]
+            lead = int(tr["lead_periods"].iloc[k])
+            if lead < T:  # people leave the from-role when their course ends
+                trans_out[:, tr["from_ri"].iloc[k], lead:] += started[:, k, : T - lead]
             trans_in[:, tr["to_ri"].iloc[k], :] += completed[:, k, :]
     claim = np.where(inputs.arrs_rate > 0, val.get("claim_wte", zeros), 0.0)
     claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)

@@ -55,6 +55,9 @@ from wfplan.model.inputs import ModelInputs
 ROUNDING_WINDOW = 1.0
 """Integer mode: cumulative leavers stay within this many people of cumulative expected attrition."""
 
+ENTITLEMENT_MARGIN = 0.01
+"""GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
+
 CLAIMS_LEVEL = "claims"
 """Objective of the last, continuous step: with staffing fixed, claim as much ARRS
 as the rules allow (entitlement does not carry forward)."""
@@ -152,7 +155,9 @@ def build(inputs: ModelInputs) -> Model:
         m.add_terms(r2, above, base)
     ent = inputs.entitlement
     if len(ent):
-        rows = m.add_constraints("entitlement", (len(ent),), upper=ent["amount"].to_numpy(float))
+        # a penny of margin: backends that report 8 significant digits (CBC) stay within the amount
+        upper = np.maximum(ent["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
+        rows = m.add_constraints("entitlement", (len(ent),), upper=upper)
         year_of_t = np.array([inputs.year_of(t) for t in range(T)])
         for i, (pi, year) in enumerate(zip(ent["pi"], ent["year"], strict=True)):
             ts = np.flatnonzero(year_of_t == year)
@@ -225,6 +230,13 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
     for k in range(K):
         if lead[k] < T:
             m.add_terms(rows[:, k, lead[k]:], started[:, k, : T - lead[k]], -success[k])
+    # people on a course (started in (t - lead, t]) are part of the from-role's stock at t
+    for r in np.unique(from_ri[lead > 0]):
+        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=0.0)
+        m.add_terms(rows, stock[:, r, :], -1.0)
+        for k in np.flatnonzero((from_ri == r) & (lead > 0)):
+            for j in range(min(lead[k], T)):
+                m.add_terms(rows[:, j:], started[:, k, : T - j], 1.0)
     share = tr["max_share_of_destination"].astype(float).to_numpy()
     for k in np.flatnonzero(~np.isnan(share)):
         rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0)

@@ -29,6 +29,10 @@ adds 1 unit (a person short, or an appointment) to a goal level's objective."""
 
 ABSOLUTE_TOLERANCE = 1e-5
 """Slack when holding a level at its optimum: some backends report solutions to ~6 digits."""
+CLAIMS_MINIMUM_SECONDS = 30.0
+
+RELATIVE_TOLERANCE = 1e-7
+"""Relative slack when holding a level: CBC (through PuLP) reports values to 8 significant digits."""
 
 
 @dataclass
@@ -63,8 +67,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     build_seconds += time.perf_counter() - started
     deadline = None if time_limit is None else time.perf_counter() + time_limit
 
-    def options(start: np.ndarray | None = None) -> SolveOptions:
-        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+    def options(start: np.ndarray | None = None, minimum: float = 0.01) -> SolveOptions:
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), minimum)
         return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0, start=start)
 
     levels: list[dict[str, object]] = []
@@ -93,7 +97,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
                 problem = _fix_integers(problem, start, base_rows=lp.num_rows)
             # the previous level's plan is feasible for this one: a MIP start
             with step(f"solving level {level} ({len(levels) + 1}/{len(model.level_order)}) with {backend.name}"):
-                result = backend.solve(problem, options(start))
+                # the claims step is a small LP: it always gets time, or the plan claims nothing
+                result = backend.solve(problem, options(start, CLAIMS_MINIMUM_SECONDS if level == CLAIMS_LEVEL else 0.01))
             levels.append(_level_record(level, result))
             if not result.status.has_solution:
                 # keep the previous level's plan: it satisfies every rule
@@ -101,7 +106,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
                 break
             final = result
             value = float(vec @ result.x)
-            tol = max(ABSOLUTE_TOLERANCE, objective.relative_tolerance * abs(value))
+            tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), objective.relative_tolerance * abs(value))
             start = result.x
             row = sp.csr_matrix(vec.reshape(1, -1))
             current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
