@@ -10,9 +10,8 @@
   lexicographic objective per level, and an over-constrained variant reports
   the hand-computed target shortfall.
 * The checker itself is shown to catch broken plans (mutation tests).
-* An engine limitation found by these tests is pinned as a strict xfail (the
-  reason says what is wrong): CBC's slowness since stock became continuous.
-  A fix turns it into an XPASS failure: then drop the marker.
+* CBC once needed minutes for the small pipeline scenario (a one-person
+  leaver window); a test pins that it solves it within 5 s.
 
 Every plan is checked with :func:`tests.checker.check_plan`, which recomputes
 all rules from the scenario's tables.  The Norfolk & Waveney example takes
@@ -44,14 +43,12 @@ MIP_BACKENDS = ["highs", "cbc", "scip"]
 WILLIAMS_ROLES = {"unskilled": "unskilled", "semiskilled": "semi_skilled", "skilled": "skilled"}
 WILLIAMS_YEARS = {1: "2019/20", 2: "2020/21", 3: "2021/22"}
 
-WILLIAMS_INTEGER_OPTIMUM = 841
-"""Integer-mode minimum redundancy of the wfplan model.  Williams' integer variant
-(integer flows, fractional stocks; tests/williams_reference.py) gives 842, and
-wfplan gave 842 while leavers were held within half a person of expected
-attrition.  With the current one-person window (formulation.ROUNDING_WINDOW =
-1.0) cumulative leavers may run up to one person *ahead* of expected attrition
-per grade, which saves one redundancy: 841, below the LP optimum 841.797.  With
-leavers never ahead of expectation (drift in [-1, 0]) the optimum is 842 again."""
+WILLIAMS_INTEGER_OPTIMUM = 842
+"""Integer-mode minimum redundancy of the wfplan model: at least the LP optimum
+841.797 rounded up, because cumulative leavers may lead expected attrition by
+at most half a person (formulation.LEAVER_WINDOW).  Williams' integer variant
+(integer flows, fractional stocks; tests/williams_reference.py) also gives 842.
+A one-person lead window gave 841, below the LP: a free redundancy."""
 
 
 def _need(solver: str) -> None:
@@ -264,14 +261,6 @@ def synthetic_plans(synthetic):
             for solver in MIP_BACKENDS if solver in available_solvers()}
 
 
-CBC_PRECISION_BUG = (
-    "engine bug with the cbc backend: CBC (through PuLP) reports solutions to 8 significant digits, "
-    "finer than nothing in wfplan/model/solve.py allows for. (a) A solved level is held at "
-    "value + max(1e-5, 1e-9 x |value|) with the value from CBC's rounded numbers, which can cut off "
-    "the true optimum: the next level is infeasible and the run falls back to the previous level's "
-    "plan, labelled 'feasible' (over-constrained variant: final_cost infeasible after p3). (b) Claims "
-    "from 8-digit WTE exceed the ARRS entitlement by more than GBP 1e-4 (synthetic: gamma 2020/21 "
-    "claims GBP 55000.000125 against 55000)")
 
 
 @pytest.mark.parametrize("solver", [
@@ -440,12 +429,6 @@ def test_checker_catches_a_broken_plan(synthetic, synthetic_plans, rule):
 
 # --------------------------------------------------------------------------- training pipelines (lead > 0)
 
-PIPELINE_BUG = (
-    "engine bugs with lead_periods > 0 (wfplan/plan_io.py decode, wfplan/model/formulation.py "
-    "_transitions): plan.csv reports transitions_out when a course STARTS while the model takes the "
-    "people out of the from-role when it ENDS (the stock-flow identity of plan.csv fails), and nothing "
-    "requires the people on a course to be in the from-role meanwhile, so trainees are recruited in the "
-    "quarter their course ends and become pharmacists at once (the lead time is not felt)")
 
 PIPELINE_ROLES = BASE_TABLES["roles.csv"] + "trainee,Trainee pharmacist,Pharmacists,1,20000,0,practice\n"
 PIPELINE_TRANSITIONS = (
@@ -506,13 +489,8 @@ def test_claims_step_keeps_the_plan(unused_pipeline, solver):
     assert check_plan(unused_pipeline, result.tables, integer=True) == []
 
 
-CBC_CONTINUOUS_STOCK_SLOW = (
-    "performance regression (commit 09ad7d5, stock left continuous in wfplan/model/formulation.py): "
-    "CBC needs about 240 s for level p3 and 140 s for final_cost on this 3-PCN, 3-role, 8-quarter "
-    "scenario (0.6 s in all with stock declared integer; highs and scip take 0.3 s either way)")
 
 
-@pytest.mark.xfail(reason=CBC_CONTINUOUS_STOCK_SLOW, strict=True)
 def test_cbc_solves_the_small_pipeline_scenario_quickly(unused_pipeline):
     _need("cbc")
     result = run_plan(unused_pipeline, solver="cbc", integer=True, time_limit=5.0)
