@@ -22,7 +22,8 @@ import pandas as pd
 
 from wfplan.errors import OutputExistsError
 
-FLOAT_FORMAT = "%.6f"
+FLOAT_FORMAT = "%.12g"
+"""12 significant digits: money to the penny up to GBP 1bn, WTE to 1e-9; fixed, so runs compare byte for byte."""
 
 
 @contextmanager
