@@ -201,4 +201,6 @@ def year_block(traj: Trajectory, year: str, direction: str) -> pd.DataFrame:
             rec[f"Q{i}_fte"] = rec[f"Q{i}_headcount"] * rate
         rec["year_fte"] = rec["year_headcount"] * rate
         rows.append(rec)
-    return pd.DataFrame.from_records(rows)
+    columns = [*keys, "earlier_span", "earlier_headcount", *(f"Q{i}_headcount" for i in range(1, 5)),
+               "year_headcount", "earlier_fte", *(f"Q{i}_fte" for i in range(1, 5)), "year_fte"]
+    return pd.DataFrame.from_records(rows, columns=columns)
