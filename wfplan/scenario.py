@@ -327,7 +327,7 @@ class Scenario:
                     "year", f"ARRS years have a gap: {', '.join(FinancialYear(s).label for s in missing)} missing"))
         known = {loc.row.year for loc in years}
         for loc in self.rows.get("arrs_roles", []):
-            if years and loc.row.year not in known:
+            if loc.row.year not in known:
                 problems.append(loc.problem("year", "no ARRS rule for this year in arrs_years"))
             if loc.row.from_quarter is not None and Quarter.parse(loc.row.from_quarter).year.label != loc.row.year:
                 problems.append(loc.problem("from_quarter", f"must be a quarter of {loc.row.year}"))

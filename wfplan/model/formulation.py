@@ -64,6 +64,9 @@ person for free (841 < the LP's 841.797); (-1, 0) stalled the demand level."""
 ENTITLEMENT_MARGIN = 0.01
 """GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
 
+FEASIBILITY_LEVEL = "feasibility"
+"""The only level of a model with no objective terms (an all-zero objective)."""
+
 CLAIMS_LEVEL = "claims"
 """Objective of the last, continuous step: with staffing fixed, claim as much ARRS
 as the rules allow (entitlement does not carry forward)."""
@@ -206,7 +209,9 @@ def build(inputs: ModelInputs) -> Model:
     if objective.minimise == "redundancy":
         levels.append("final_cost")
     levels.append(CLAIMS_LEVEL)
-    return Model(m, inputs, [lv for lv in levels if lv in m.objective_levels])
+    present = [lv for lv in levels if lv in m.objective_levels]
+    # nothing to optimise (no goal, cost or claim): still solve once, for a feasible plan
+    return Model(m, inputs, present or [FEASIBILITY_LEVEL])
 
 
 def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray) -> None:

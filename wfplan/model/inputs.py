@@ -260,8 +260,8 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
         rows = rows[rows["start"] <= period].sort_values("start", kind="stable")
         for _, row in rows.drop_duplicates("role", keep="last").iterrows():
             ri = r_index[row["role"]]
-            cost = annual_cost[ri] if annual_cost[ri] > 0 else row["cap_per_wte"]
-            rate[:, ri, t] = min(cost, row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
+            # a role with no annual cost costs nothing, so there is nothing to reimburse
+            rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
             wte = np.full(P, np.inf)
             if pd.notna(row["max_wte_per_pcn"]):
                 wte[:] = row["max_wte_per_pcn"]

@@ -1,0 +1,288 @@
+"""Property-based tests: generated scenarios plan correctly; mutated ones fail cleanly.
+
+1. Every small valid quarterly NHS scenario drawn by :func:`strategies.nhs_scenarios`
+   (one place, 1-3 PCNs, 1-3 ARRS roles, 2020/21 Q1 .. 2021/22 Q4, soft goals only)
+   has a plan, in LP and in integer mode, that the independent checker
+   (:func:`checker.check_plan`) finds keeps every rule; no objective level after
+   the first is ever infeasible (each starts from a plan the level before found).
+2. Replacing any cell of such a scenario with a hostile value (text, blanks,
+   NaN, infinities, overflowing numbers, bad periods, unknown ids, formulas,
+   unicode, NUL, very long text) gives ``wfplan validate`` exit 0 (still valid)
+   or exit 2 with an ``error:`` naming the file (and the row), never a
+   traceback; ``wfplan plan`` never raises and leaves no ``--out`` directory
+   when it exits 2.
+
+Examples are derandomized (the same every run) and kept few enough for two
+shared cores.  Bugs found while writing these are pinned at the end as strict
+xfails with minimal scenarios; the generators steer clear of them
+(``plannable=True``, ``blank_costs=False``) so the properties keep testing the
+rest.  When a bug is fixed its xfail turns into an XPASS failure: delete the
+marker and, for the first and last, the generator default.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from checker import check_plan  # noqa: E402
+from strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios  # noqa: E402
+
+from solvers import Status, available_solvers  # noqa: E402
+from wfplan.cli import main  # noqa: E402
+from wfplan.load import load_scenario  # noqa: E402
+from wfplan.planner import run_plan  # noqa: E402
+
+pytestmark = pytest.mark.skipif("highs" not in available_solvers(), reason="HiGHS is not installed")
+
+PLAN_EXAMPLES = 25
+MUTATION_EXAMPLES = 60
+TIME_LIMIT = 10.0
+
+SETTINGS = {"deadline": None, "derandomize": True, "database": None, "print_blob": False,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+
+
+# --------------------------------------------------------------------------- 1. valid scenarios plan
+
+
+def _hard_rules(scenario) -> bool:
+    """Whether the scenario has a rule that may make it infeasible (hard or exact targets)."""
+    targets = scenario.table("targets")
+    return bool(targets["hard"].any() or (targets["kind"] == "exact").any())
+
+
+def _plan_and_check(scenario, integer: bool) -> None:
+    mode = "integer" if integer else "LP"
+    result = run_plan(scenario, solver="highs", integer=integer, time_limit=TIME_LIMIT)
+    solution = result.solution
+    levels = [(rec["level"], rec["status"]) for rec in solution.levels]
+    if not solution.status.has_solution:
+        # only hard rules can make a plan impossible; the generated goals are all soft
+        assert solution.status == Status.INFEASIBLE and _hard_rules(scenario), (
+            f"{mode}: no plan ({solution.status.value}: {solution.message}); levels {levels}")
+        return
+    # each level's program contains the previous level's plan: it cannot be infeasible
+    broken = [(level, status) for level, status in levels[1:] if status in ("infeasible", "unbounded", "error")]
+    assert not broken, f"{mode}: a level after the first has no solution: {levels}"
+    violations = check_plan(scenario, result.tables, integer=integer)
+    assert violations == [], f"{mode} plan ({solution.status.value}) breaks rules:\n" + "\n".join(violations)
+
+
+@settings(max_examples=PLAN_EXAMPLES, **SETTINGS)
+@given(generated=nhs_scenarios())
+def test_generated_scenario_has_a_plan_that_keeps_every_rule(generated: GeneratedScenario) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = load_scenario(generated.write(Path(tmp) / "scenario"))
+        for integer in (False, True):
+            _plan_and_check(scenario, integer)
+
+
+# --------------------------------------------------------------------------- 2. mutations fail cleanly
+
+KEY_COLUMNS = {("places", "system"), ("places", "place"), ("pcns", "pcn"), ("roles", "role"),
+               ("budgets", "budget"), ("arrs_years", "year")}
+"""Cells other tables refer to: a bad value there may be reported where it is used."""
+
+
+def _text(result: Result) -> str:
+    text = result.output
+    try:
+        err = result.stderr
+    except ValueError:  # older click without separate stderr
+        err = ""
+    return text if err in text else text + err
+
+
+def _invoke(args: list[str]) -> tuple[Result, str]:
+    result = CliRunner().invoke(main, args)
+    text = _text(result)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        tb = "".join(traceback.format_exception(*result.exc_info))
+        pytest.fail(f"wfplan {args[0]} raised instead of reporting:\n{tb}\noutput:\n{text[-3000:]}")
+    assert "Traceback" not in text, text[-3000:]
+    return result, text
+
+
+def _assert_located(mutation: Mutation, text: str) -> None:
+    assert "error:" in text, text[-3000:]
+    file = f"{mutation.table}.csv"
+    if (mutation.table, mutation.column) in KEY_COLUMNS:
+        assert re.search(r"\b[a-z_]+\.csv\b", text), f"no file named:\n{text[-3000:]}"
+        return
+    assert file in text, f"{file} is not named:\n{text[-3000:]}"
+    whole_file = mutation.row == 0 or "\x00" in mutation.value  # header problems; NUL rejects the file
+    if not whole_file:
+        assert re.search(rf"{re.escape(file)}, row {mutation.line}\b", text), (
+            f"no message locates {file} row {mutation.line}:\n{text[-3000:]}")
+
+
+@settings(max_examples=MUTATION_EXAMPLES, **SETTINGS)
+@given(data=st.data())
+def test_mutated_cell_gives_a_located_error_never_a_crash(data: st.DataObject) -> None:
+    generated = data.draw(nhs_scenarios(), label="scenario")
+    mutation = data.draw(mutations(generated), label="mutation")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        directory = apply(generated, mutation).write(root / "scenario")
+        result, text = _invoke(["validate", str(directory)])
+        assert result.exit_code in (0, 2), f"validate exit {result.exit_code}:\n{text[-3000:]}"
+        if result.exit_code == 2:
+            _assert_located(mutation, text)
+
+        out = root / "out"
+        before = set(root.iterdir())
+        planned, plan_text = _invoke(["plan", str(directory), "--out", str(out), "--lp",
+                                      "--time-limit", str(TIME_LIMIT)])
+        if result.exit_code == 2:
+            assert planned.exit_code == 2, f"validate rejected the scenario, plan did not:\n{plan_text[-3000:]}"
+        if planned.exit_code == 2:
+            assert "error:" in plan_text, plan_text[-3000:]
+            assert not out.exists(), f"plan exited 2 but wrote {out}"
+            assert set(root.iterdir()) == before, f"left behind: {set(root.iterdir()) - before}"
+        elif planned.exit_code == 0:
+            assert (out / "plan.csv").is_file(), plan_text[-3000:]
+        else:  # 1: the run found no plan (a mutation can make a target hard), and says so
+            assert planned.exit_code == 1, f"plan exit {planned.exit_code}:\n{plan_text[-3000:]}"
+            assert re.search(r"^plan for .*: (infeasible|unbounded|error)", plan_text, re.M), plan_text[-3000:]
+
+
+# --------------------------------------------------------------------------- bugs found, pinned
+
+MANIFEST = """\
+name = "property-test reproducer"
+
+[horizon]
+start = "2020/21 Q1"
+end = "2021/22 Q4"
+step = "quarter"
+"""
+
+BASE = {
+    "places.csv": "place,name,system\nplace1,Place one,sys1\n",
+    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\n",
+    "arrs_years.csv": "year,entitlement_per_weighted_patient\n2020/21,1\n2021/22,1\n",
+}
+
+
+def _write(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(parents=True)
+    for name, text in {"scenario.toml": MANIFEST, **BASE, **files}.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_scenario_with_nothing_to_plan_gives_an_empty_plan(tmp_path: Path) -> None:
+    directory = _write(tmp_path / "scenario", {
+        "roles.csv": "role,name,staff_group,annual_cost\nclinical_pharmacist,Clinical pharmacist,Pharmacists,50000\n",
+    })
+    scenario = load_scenario(directory)
+    for integer in (False, True):
+        result = run_plan(scenario, solver="highs", integer=integer)
+        assert result.solution.status == Status.OPTIMAL, result.solution.levels
+        assert check_plan(scenario, result.tables, integer=integer) == []
+
+
+CLAIMS_ROUNDING = {
+    # integer mode: the solver's plan has integers within its tolerance of whole numbers; rounding
+    # them moves the stock (and the budget's spend) past the levels held at unrounded values
+    "roles.csv": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
+                 "clinical_pharmacist,Clinical pharmacist,Pharmacists,0.501,20000,practice\n",
+    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\npcn_2,PCN two,place1,20000\n"
+                "pcn_3,PCN three,place1,20000\n",
+    "supply.csv": "role,level,area,period,max_starters\nclinical_pharmacist,system,sys1,2020/21 Q4,2\n",
+    "targets.csv": "target,role,basis,quantity,by,penalty\ncp_half,clinical_pharmacist,per_pcn,0.5,2020/21 Q1,4\n",
+    "arrs_roles.csv": "year,role,reimbursement_rate,cap_per_wte\n2021/22,clinical_pharmacist,0.5,20000\n",
+    "budgets.csv": "budget,year,level,area,amount\npractice,2020/21,system,sys1,\npractice,2021/22,system,sys1,20000\n",
+}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="bug: the claims step fixes integers at their rounded values but holds the earlier "
+                          "levels at their unrounded values; the program is infeasible, the run keeps the "
+                          "cost level's plan (status 'feasible') and claims GBP 39.99 instead of 10,020")
+def test_claims_step_survives_rounding_the_integers(tmp_path: Path) -> None:
+    scenario = load_scenario(_write(tmp_path / "scenario", CLAIMS_ROUNDING))
+    result = run_plan(scenario, solver="highs", integer=True)
+    assert check_plan(scenario, result.tables, integer=True) == []
+    assert [rec["status"] for rec in result.solution.levels] == ["optimal"] * len(result.solution.levels), (
+        result.solution.levels)
+    assert result.solution.status == Status.OPTIMAL
+    # two pharmacists at 0.501 FTE, claimable all 2021/22 at 20,000 x 0.5 a year: 2 x 0.501 x 10,000
+    assert result.tables.plan["arrs_claim_gbp"].sum() == pytest.approx(10_020.0, abs=0.1)
+
+
+def _supply(rows: list[tuple[str, str, int]]) -> str:
+    return "role,level,area,period,max_starters\n" + "".join(f"{r},system,sys1,{q},{n}\n" for r, q, n in rows)
+
+
+SPLW, FCP = "social_prescribing_link_worker", "first_contact_physiotherapist"
+BASELINE_BIG_M = {
+    # LP mode (the 'above baseline' binary is integer even so): the cost level's plan has the binary of
+    # pcn_3's FCPs at 3e-7, which with the big-M of 1e4 lets 2e-5 WTE be claimed below the baseline;
+    # the claims step (binary rounded to 0) is infeasible against the held budget level, so that plan stays
+    "roles.csv": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
+                 f"{SPLW},Social prescribing link worker,Direct Patient Care,0.716,69999,practice\n"
+                 f"{FCP},First contact physiotherapist,Direct Patient Care,0.733,39434,practice\n",
+    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,73638\npcn_2,PCN two,place1,40645\n"
+                "pcn_3,PCN three,place1,119519\n",
+    "budgets.csv": "budget,year,level,area,amount\npractice,2021/22,system,sys1,290000\n",
+    "transitions.csv": f"transition,from_role,to_role,success_rate,cost_per_person\nretrain,{SPLW},{FCP},0.59,268\n",
+    "attrition.csv": f"role,annual_rate,first_year_annual_rate\n{SPLW},0.22,0.25\n",
+    "targets.csv": "target,role,basis,quantity,unit,area,by,priority,penalty\n"
+                   f"splw_4,{SPLW},per_pcn,4,fte,,2020/21 Q2,1,3\nfcp_3_5,{FCP},per_pcn,3.5,fte,pcn_3,2021/22 Q4,2,3\n",
+    "arrs_years.csv": "year,entitlement_per_weighted_patient\n2020/21,15.83\n2021/22,24.36\n",
+    "arrs_roles.csv": "year,role,from_quarter,reimbursement_rate,cap_per_wte,max_wte_per_pcn,large_list_threshold,"
+                      f"max_wte_per_pcn_large\n2021/22,{SPLW},2021/22 Q4,0.63,45657,0,50000,2\n"
+                      f"2021/22,{FCP},2021/22 Q3,0.59,35502,,,\n",
+    "supply.csv": _supply([(SPLW, "2020/21 Q2", 2), (SPLW, "2020/21 Q4", 3), (SPLW, "2021/22 Q2", 1),
+                           (SPLW, "2021/22 Q4", 5), (FCP, "2020/21 Q2", 1), (FCP, "2020/21 Q4", 6),
+                           (FCP, "2021/22 Q2", 1), (FCP, "2021/22 Q4", 3)]),
+    "staff_in_post.csv": "level,area,role,as_at,headcount,fte\n"
+                         f"pcn,pcn_1,{SPLW},2019/20 Q4,2,\npcn,pcn_1,{SPLW},2018/19 Q4,1,1.7\n"
+                         f"system,sys1,{FCP},2018/19 Q4,6,\n",
+}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="bug (same cause as above): the LP plan keeps a claim of 2e-5 WTE for staff below "
+                          "the ARRS baseline and is labelled 'feasible'")
+def test_lp_plan_never_claims_below_the_arrs_baseline(tmp_path: Path) -> None:
+    scenario = load_scenario(_write(tmp_path / "scenario", BASELINE_BIG_M))
+    result = run_plan(scenario, solver="highs", integer=False)
+    assert check_plan(scenario, result.tables, integer=False) == []
+    assert result.solution.status == Status.OPTIMAL, result.solution.levels
+
+
+BLANK_COST = {
+    "roles.csv": "role,name,staff_group,annual_cost\n"
+                 "first_contact_physiotherapist,First contact physiotherapist,Direct Patient Care,\n",
+    "supply.csv": "role,level,area,period,max_starters\nfirst_contact_physiotherapist,system,sys1,2020/21 Q1,1\n",
+    "targets.csv": "target,role,basis,quantity,by\nfcp_1,first_contact_physiotherapist,per_pcn,1,2020/21 Q1\n",
+    "arrs_roles.csv": "year,role,reimbursement_rate,cap_per_wte\n2020/21,first_contact_physiotherapist,1,40000\n",
+}
+
+
+def test_role_without_annual_cost_never_spends_less_than_nothing(tmp_path: Path) -> None:
+    scenario = load_scenario(_write(tmp_path / "scenario", BLANK_COST))
+    result = run_plan(scenario, solver="highs", integer=False)
+    assert result.solution.status == Status.OPTIMAL
+    assert check_plan(scenario, result.tables, integer=False) == []
+
+
+def test_arrs_terms_without_arrs_years_are_rejected(tmp_path: Path) -> None:
+    directory = _write(tmp_path / "scenario", {**BLANK_COST, "roles.csv": BLANK_COST["roles.csv"].rstrip() + "40000\n"})
+    (directory / "arrs_years.csv").unlink()
+    result, text = _invoke(["validate", str(directory)])
+    assert result.exit_code == 2, text
+    assert re.search(r"arrs_roles\.csv, row 2, column 'year'", text), text
