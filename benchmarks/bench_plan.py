@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -174,7 +175,8 @@ def cases(quick: bool, dirs: dict[int, str]) -> list[Case]:
         out.append(Case(f"synth {n} highs int", path, threads=2))
         if n == 100:
             out.append(Case(f"synth {n} highs LP", path, integer=False, threads=2))
-        out.append(Case(f"synth {n} highs LP no claims", path, integer=False, threads=2, pulp=n <= 400))
+        out.append(Case(f"synth {n} highs LP no claims", path, integer=False, threads=2, claims=False,
+                        pulp=n <= 400))
     return out
 
 
@@ -281,6 +283,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_case(Case(**json.loads(args.child))), default=float))
         return
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: remove the temporary scenarios
     repeats = args.repeats or (1 if args.quick else 3)
     info = machine()
     with tempfile.TemporaryDirectory(prefix="wfplan-bench-") as tmp:
