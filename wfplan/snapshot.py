@@ -48,6 +48,11 @@ def write_scenario(scenario: Scenario, directory: Path) -> None:
     (directory / "scenario.yaml").write_text(
         yaml.safe_dump(manifest_dict(scenario), sort_keys=True, allow_unicode=True), encoding="utf-8"
     )
+    write_tables(scenario, directory)
+
+
+def write_tables(scenario: Scenario, directory: Path) -> None:
+    """One CSV per non-empty table, in schema column order, into ``directory``."""
     for name in TABLES:
         if not scenario.rows.get(name):
             continue

@@ -43,7 +43,6 @@ import numpy as np
 from wfplan.output import atomic_directory
 from wfplan.scenario import Scenario
 from wfplan.schema import (
-    TABLES,
     BudgetRow,
     DemandRow,
     Horizon,
@@ -56,7 +55,7 @@ from wfplan.schema import (
     SupplyRow,
     TargetRow,
 )
-from wfplan.snapshot import table_records
+from wfplan.snapshot import write_tables
 from wfplan.tables import Located
 
 ARRS_DIR = Path(__file__).resolve().parents[1] / "data" / "arrs"
@@ -200,15 +199,6 @@ def manifest_toml(manifest: Manifest) -> str:
 
 def write_synthetic(scenario: Scenario, out_dir: Path, force: bool = False) -> None:
     """Write the scenario as ``scenario.toml`` and CSVs into ``out_dir`` atomically."""
-    import csv
-
     with atomic_directory(Path(out_dir), force=force) as staging:
         (staging / "scenario.toml").write_text(manifest_toml(scenario.manifest), encoding="utf-8")
-        for name in TABLES:
-            if not scenario.rows.get(name):
-                continue
-            columns, records = table_records(scenario, name)
-            with (staging / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(columns)
-                writer.writerows(records)
+        write_tables(scenario, staging)
