@@ -99,6 +99,13 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
             with step(f"solving level {level} ({len(levels) + 1}/{len(model.level_order)}) with {backend.name}"):
                 # the claims step is a small LP: it always gets time, or the plan claims nothing
                 result = backend.solve(problem, options(start, CLAIMS_MINIMUM_SECONDS if level == CLAIMS_LEVEL else 0.01))
+                if level == CLAIMS_LEVEL and result.status == Status.INFEASIBLE and start is not None \
+                        and lp.integrality.any():
+                    # rounding the integers moved the levels held above: hold them again on the rounded plan
+                    held = [lv for lv in model.level_order if lv != CLAIMS_LEVEL]
+                    problem = _rehold_levels(backend, lp, start, held, vectors, objective.relative_tolerance,
+                                             options(None, CLAIMS_MINIMUM_SECONDS)).with_objective(objective_vec)
+                    result = backend.solve(problem, options(None, CLAIMS_MINIMUM_SECONDS))
             levels.append(_level_record(level, result))
             if not result.status.has_solution:
                 # keep the previous level's plan: it satisfies every rule
@@ -133,6 +140,34 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
     if any(g is None for g in gaps):
         return None
     return max((float(g) for g in gaps), default=0.0)
+
+
+def _rehold_levels(backend, lp: LinearProgram, x: np.ndarray, held: list[str], vectors: dict[str, np.ndarray],
+                   relative_tolerance: float, options: SolveOptions) -> LinearProgram:
+    """The continuous program left when every integer variable is fixed at ``x``
+    (rounded), with each earlier level minimised again on it and held, in order.
+
+    :func:`_fix_integers` widens the held levels to admit the rounded integers
+    with the continuous columns unchanged, but rounding moves continuous columns
+    that follow from the integers (stock, claims allowed by the 'above baseline'
+    binary, budget overrun): 0.9999993 starters cost pennies less than 1, and a
+    binary at 3e-7 allows a claim of 2e-5 WTE below the baseline.  That fixed
+    program can be infeasible; this one is feasible whenever the rounded integers
+    admit a plan at all.
+    """
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    lower[lp.integrality] = upper[lp.integrality] = np.round(x[lp.integrality])
+    current = LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper,
+                            np.zeros_like(lp.integrality), lp.offset, lp.col_names, lp.row_names)
+    for level in held:
+        vec = vectors[level]
+        result = backend.solve(current.with_objective(vec), options)
+        if not result.status.has_solution:
+            break  # the claims step then fails and the previous plan is kept
+        value = float(vec @ result.x)
+        tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), relative_tolerance * abs(value))
+        current = current.with_rows(sp.csr_matrix(vec.reshape(1, -1)), np.array([-np.inf]), np.array([value + tol]))
+    return current
 
 
 def _fix_integers(lp: LinearProgram, x: np.ndarray, base_rows: int) -> LinearProgram:
