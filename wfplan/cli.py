@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -143,12 +144,16 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
 @click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True,
               help="Relative MIP gap at which a level counts as solved.")
 @click.option("--lp", "relax", is_flag=True, help="Solve the LP relaxation (fractional people).")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
+              help="Processes for solving independent parts (PCN groups that share no rule) side by side.")
+@click.option("--single-model", is_flag=True,
+              help="Solve one program instead of its independent parts (same plan; slower when there are parts).")
 @click.option("--force", is_flag=True, help="Replace an existing plan directory.")
 @click.option("--deterministic", is_flag=True,
               help="Byte-identical outputs: timings go to timings.json, not summary.json; no time limit.")
 @user_errors
 def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, gap: float,
-         relax: bool, force: bool, deterministic: bool) -> None:
+         relax: bool, workers: int, single_model: bool, force: bool, deterministic: bool) -> None:
     """Optimise recruitment for every PCN, role and period of SCENARIO's horizon.
 
     Writes the plan (plan.csv), ARRS use (arrs.csv), goal attainment
@@ -162,7 +167,7 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     loaded = load_scenario(scenario)
     with interruptible_solve():
         result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
-                          integer=False if relax else None)
+                          integer=False if relax else None, workers=workers, decompose=not single_model)
     write_plan(result, out_dir, force=force, deterministic=deterministic)
     click.echo(summary_text(result))
     click.echo(f"wrote {out_dir}")

@@ -35,15 +35,20 @@ class PlanResult:
 
 
 def run_plan(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-             gap: float = 1e-4, integer: bool | None = None, threads: int = 1) -> PlanResult:
-    """Plan a scenario end to end (no files written)."""
+             gap: float = 1e-4, integer: bool | None = None, threads: int = 1, workers: int = 1,
+             decompose: bool = True) -> PlanResult:
+    """Plan a scenario end to end (no files written).
+
+    ``decompose`` solves independent parts of the model separately (the same
+    plan, faster); ``workers`` processes solve them side by side.
+    """
     started = time.perf_counter()
     with step("building the model"):
         prepared = model_inputs.prepare(scenario, integer=integer)
         model = formulation.build(prepared)
     build_seconds = time.perf_counter() - started
     solution = solve(model, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
-                     build_seconds=build_seconds)
+                     build_seconds=build_seconds, workers=workers, decompose=decompose)
     tables = decode(model, solution) if solution.x is not None else None
     return PlanResult(scenario, model, solution, tables)
 

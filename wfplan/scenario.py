@@ -181,12 +181,23 @@ class Scenario:
 
     def pcns_in(self, level: str, area: str) -> list[str]:
         """The PCN ids inside an area (file order)."""
-        pcns = self.pcns
         if level == Level.SYSTEM:
-            return list(pcns.index)
+            return list(self._pcn_ids)
         if level == Level.PLACE:
-            return list(pcns.index[pcns["place"] == area])
+            return list(self._pcns_by_place.get(area, ()))
         return [area]
+
+    @cached_property
+    def _pcn_ids(self) -> tuple[str, ...]:
+        return tuple(self.pcns.index)
+
+    @cached_property
+    def _pcns_by_place(self) -> dict[str, tuple[str, ...]]:
+        """Place -> its PCN ids in file order (looked up once per row of every table)."""
+        by_place: dict[str, list[str]] = {}
+        for pcn, place in zip(self.pcns.index, self.pcns["place"], strict=True):
+            by_place.setdefault(place, []).append(pcn)
+        return {place: tuple(ids) for place, ids in by_place.items()}
 
     @cached_property
     def checksum(self) -> str:

@@ -71,6 +71,10 @@ CLAIMS_LEVEL = "claims"
 """Objective of the last, continuous step: with staffing fixed, claim as much ARRS
 as the rules allow (entitlement does not carry forward)."""
 
+CLAIMS_FREE_VARIABLES = ("claim_wte", "above_baseline", "budget_overrun")
+"""What the claims step may change; every other column (staffing, shortfalls,
+costs) keeps the value the levels above settled."""
+
 
 @dataclass
 class Model:

@@ -10,15 +10,20 @@ early its best plan is kept and the run is labelled not proven optimal.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 
 import numpy as np
 import scipy.sparse as sp
 
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
-from wfplan.model.formulation import CLAIMS_LEVEL, Model
+from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
+from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
 from wfplan.progress import step
+from wfplan.schema import Objective
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
 GOAL_COST_TIEBREAK = 1e-7
@@ -30,6 +35,9 @@ adds 1 unit (a person short, or an appointment) to a goal level's objective."""
 ABSOLUTE_TOLERANCE = 1e-5
 """Slack when holding a level at its optimum: some backends report solutions to ~6 digits."""
 CLAIMS_MINIMUM_SECONDS = 30.0
+
+PARALLEL_MIN_COLUMNS = 50_000
+"""Smaller programs are solved part by part in this process: starting worker processes costs more."""
 
 RELATIVE_TOLERANCE = 1e-7
 """Relative slack when holding a level: CBC (through PuLP) reports values to 8 significant digits."""
@@ -58,13 +66,44 @@ class PlanSolution:
 
 
 def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-4,
-          threads: int = 1, build_seconds: float = 0.0) -> PlanSolution:
+          threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True) -> PlanSolution:
+    """Solve every objective level of ``model``.
+
+    With ``decompose`` the program is split into independent parts (see
+    :mod:`wfplan.model.decompose`), each solved on its own, on ``workers``
+    processes; the plan is the same as the single model's.
+    """
     started = time.perf_counter()
     backend = get_solver(solver)
     lp = model.builder.build()
-    objective = model.inputs.scenario.manifest.objective
     vectors = {level: model.builder.objective_vector(level) for level in model.level_order}
+    free = claims_columns(model, lp.num_cols)
+    parts = independent_parts(lp) if decompose else []
     build_seconds += time.perf_counter() - started
+    objective = model.inputs.scenario.manifest.objective
+    if len(parts) > 1 and empty_rows_feasible(lp):
+        workers = min(workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
+        return _solve_parts(backend.name, lp, vectors, free, model.level_order, objective, parts, time_limit,
+                            gap, threads, workers, build_seconds)
+    run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free)
+    return _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
+                     sum(float(rec["seconds"]) for rec in run.levels), run.current)
+
+
+@dataclass
+class LevelRun:
+    """One program solved level by level: the last plan and each level's record."""
+
+    final: SolveResult
+    levels: list[dict[str, object]]
+    current: LinearProgram
+
+
+def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], level_order: list[str],
+                  objective: Objective, time_limit: float | None, gap: float, threads: int,
+                  claims_free: np.ndarray | None = None, progress: bool = True) -> LevelRun:
+    """Lexicographic (or weighted) solve of one program within ``time_limit`` seconds."""
+    backend = get_solver(solver)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
 
     def options(start: np.ndarray | None = None, minimum: float = 0.01) -> SolveOptions:
@@ -77,61 +116,138 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         for level, vec in vectors.items():
             weight = WEIGHTED_LEVEL_WEIGHTS.get(level, objective.cost_weight if level.startswith("final") else 1.0)
             c += weight * vec
-        with step(f"solving (weighted) with {backend.name}"):
-            result = backend.solve(lp.with_objective(c), options())
-        levels.append(_level_record("weighted", result))
-        final, current = result, lp
-    else:
-        current = lp
-        final = None
-        start = None
-        final_level = next((lv for lv in model.level_order if lv.startswith("final_")), None)
-        final_vec = vectors[final_level] if final_level else None
-        for level in model.level_order:
-            vec = vectors[level]
-            objective_vec = vec
-            if level.startswith("p") and final_vec is not None:
-                objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
+        result = backend.solve(lp.with_objective(c), options())
+        return LevelRun(result, [_level_record("weighted", result)], lp)
+    current = lp
+    final = None
+    start = None
+    final_level = next((lv for lv in level_order if lv.startswith("final_")), None)
+    final_vec = vectors[final_level] if final_level else None
+    for level in level_order:
+        vec = vectors[level]
+        objective_vec = vec
+        if level.startswith("p") and final_vec is not None:
+            objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
+        if level == CLAIMS_LEVEL and start is not None and claims_free is not None:
+            # staffing is settled: only who pays is left, a small program over the claim columns
+            with step("solving level claims") if progress else nullcontext():
+                result = _solve_claims(backend, current, start, claims_free, objective_vec,
+                                       options(None, CLAIMS_MINIMUM_SECONDS))
+        else:
             problem = current.with_objective(objective_vec)
-            if level == CLAIMS_LEVEL and start is not None and problem.integrality.any():
-                problem = _fix_integers(problem, start, base_rows=lp.num_rows)
             # the previous level's plan is feasible for this one: a MIP start
-            with step(f"solving level {level} ({len(levels) + 1}/{len(model.level_order)}) with {backend.name}"):
-                # the claims step is a small LP: it always gets time, or the plan claims nothing
-                result = backend.solve(problem, options(start, CLAIMS_MINIMUM_SECONDS if level == CLAIMS_LEVEL else 0.01))
-                if level == CLAIMS_LEVEL and result.status == Status.INFEASIBLE and start is not None \
-                        and lp.integrality.any():
-                    # rounding the integers moved the levels held above: hold them again on the rounded plan
-                    held = [lv for lv in model.level_order if lv != CLAIMS_LEVEL]
-                    problem = _rehold_levels(backend, lp, start, held, vectors, objective.relative_tolerance,
-                                             options(None, CLAIMS_MINIMUM_SECONDS)).with_objective(objective_vec)
-                    result = backend.solve(problem, options(None, CLAIMS_MINIMUM_SECONDS))
-            levels.append(_level_record(level, result))
-            if not result.status.has_solution:
-                # keep the previous level's plan: it satisfies every rule
-                final = final if final is not None and final.x is not None else result
-                break
-            final = result
-            value = float(vec @ result.x)
-            tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), objective.relative_tolerance * abs(value))
-            start = result.x
-            row = sp.csr_matrix(vec.reshape(1, -1))
-            current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
+            with step(f"solving level {level} ({len(levels) + 1}/{len(level_order)}) with {solver}") \
+                    if progress else nullcontext():
+                result = backend.solve(problem, options(start))
+        levels.append(_level_record(level, result))
+        if not result.status.has_solution:
+            # keep the previous level's plan: it satisfies every rule
+            final = final if final is not None and final.x is not None else result
+            break
+        final = result
+        value = float(vec @ result.x)
+        tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), objective.relative_tolerance * abs(value))
+        start = result.x
+        row = sp.csr_matrix(vec.reshape(1, -1))
+        current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
     assert final is not None
+    return LevelRun(final, levels, current)
+
+
+def _solution(solver: str, final: SolveResult, levels: list[dict[str, object]], vectors: dict[str, np.ndarray],
+              level_order: list[str], build_seconds: float, solve_seconds: float,
+              lp: LinearProgram) -> PlanSolution:
     status = final.status
     incomplete = any(rec["status"] != Status.OPTIMAL.value for rec in levels)
     if status.has_solution and incomplete:
         status = Status.FEASIBLE
     objectives = {}
     if final.x is not None:
-        objectives = {level: float(vectors[level] @ final.x) for level in model.level_order}
+        objectives = {level: float(vectors[level] @ final.x) for level in level_order}
     ranked = [rec for rec in levels if str(rec["level"]).startswith("final_")] or levels
     return PlanSolution(
-        solver=backend.name, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
-        gap=_worst_gap(levels), build_seconds=build_seconds,
-        solve_seconds=sum(float(rec["seconds"]) for rec in levels), levels=levels,
-        message=final.message, lp=current, final=final,
+        solver=solver, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
+        gap=_worst_gap(levels), build_seconds=build_seconds, solve_seconds=solve_seconds, levels=levels,
+        message=final.message, lp=lp, final=final,
     )
+
+
+def claims_columns(model: Model, num_cols: int) -> np.ndarray:
+    """Columns the claims step may change (see :data:`CLAIMS_FREE_VARIABLES`)."""
+    free = np.zeros(num_cols, dtype=bool)
+    for name in CLAIMS_FREE_VARIABLES:
+        block = model.builder.variables.get(name)
+        if block is not None:
+            free[block.ids[block.ids >= 0]] = True
+    return free
+
+
+def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], free: np.ndarray,
+                 level_order: list[str],
+                 objective: Objective, parts: list[Part], time_limit: float | None, gap: float, threads: int,
+                 workers: int, build_seconds: float) -> PlanSolution:
+    """Solve independent parts (on ``workers`` processes) and put their plans together.
+
+    Each part gets a share of the time limit in proportion to its columns
+    (times the number of workers, as parts run side by side).  A level's
+    objective and bound are the sums over parts; its status is the worst part's.
+    """
+    started = time.perf_counter()
+    total = sum(len(part.cols) for part in parts)
+    tasks = []
+    for part in parts:
+        share = None if time_limit is None else min(time_limit, time_limit * workers * len(part.cols) / total)
+        tasks.append((solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
+                      free[part.cols], level_order, objective, share, gap, threads))
+    with step(f"solving {len(parts)} independent parts with {solver} on {workers} process(es)"):
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+                runs = list(pool.map(_solve_task, tasks))
+        else:
+            runs = [_solve_task(task) for task in tasks]
+    solve_seconds = time.perf_counter() - started
+    levels = [_merge_level(level, [run.levels for run in runs]) for level in level_order]
+    levels = [rec for rec in levels if rec is not None]
+    failed = next((run.final for run in runs if run.final.x is None), None)
+    if failed is not None:
+        return _solution(solver, failed, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+    x = np.zeros(lp.num_cols)
+    for part, run in zip(parts, runs, strict=True):
+        x[part.cols] = run.final.x
+    statuses = [run.final.status for run in runs]
+    status = Status.OPTIMAL if all(s == Status.OPTIMAL for s in statuses) else Status.FEASIBLE
+    messages = sorted({run.final.message for run in runs if run.final.message})
+    final = SolveResult(solver, status, objective=None, x=x, solve_seconds=solve_seconds,
+                        message="; ".join(messages), extra={"parts": len(parts)})
+    return _solution(solver, final, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+
+
+def _solve_task(task: tuple) -> LevelRun:
+    solver, lp, vectors, free, level_order, objective, time_limit, gap, threads = task
+    run = _solve_levels(solver, lp, vectors, level_order, objective, time_limit, gap, threads, free, progress=False)
+    return LevelRun(run.final, run.levels, lp)  # the held rows stay in the worker
+
+
+def _merge_level(level: str, part_levels: list[list[dict[str, object]]]) -> dict[str, object] | None:
+    """One level's record for the whole program from its parts' records."""
+    records = [next((rec for rec in recs if rec["level"] == level), None) for recs in part_levels]
+    found = [rec for rec in records if rec is not None]
+    if not found:
+        return None
+    if len(found) < len(records):
+        status = Status.ERROR.value  # some part stopped before this level
+    elif all(rec["status"] == Status.OPTIMAL.value for rec in found):
+        status = Status.OPTIMAL.value
+    else:
+        status = next((rec["status"] for rec in found if not Status(rec["status"]).has_solution),
+                      Status.FEASIBLE.value)
+    objective = None if any(rec["objective"] is None for rec in found) else sum(rec["objective"] for rec in found)
+    bound = None if any(rec["bound"] is None for rec in found) else sum(rec["bound"] for rec in found)
+    gap = 0.0 if status == Status.OPTIMAL.value else None
+    if gap is None and objective is not None and bound is not None and len(found) == len(records):
+        gap = abs(objective - bound) / max(1.0, abs(objective))
+    return {"level": level, "status": status, "objective": objective, "bound": bound, "gap": gap,
+            "seconds": round(sum(float(rec["seconds"]) for rec in found), 6), "parts": len(found)}
 
 
 def _worst_gap(levels: list[dict[str, object]]) -> float | None:
@@ -142,48 +258,33 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
     return max((float(g) for g in gaps), default=0.0)
 
 
-def _rehold_levels(backend, lp: LinearProgram, x: np.ndarray, held: list[str], vectors: dict[str, np.ndarray],
-                   relative_tolerance: float, options: SolveOptions) -> LinearProgram:
-    """The continuous program left when every integer variable is fixed at ``x``
-    (rounded), with each earlier level minimised again on it and held, in order.
+def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c: np.ndarray,
+                  options: SolveOptions) -> SolveResult:
+    """The claims step: every column but ``free`` (claims, the above-baseline
+    switches, budget overruns) fixed at ``x``, ``c`` minimised over the rest.
 
-    :func:`_fix_integers` widens the held levels to admit the rounded integers
-    with the continuous columns unchanged, but rounding moves continuous columns
-    that follow from the integers (stock, claims allowed by the 'above baseline'
-    binary, budget overrun): 0.9999993 starters cost pennies less than 1, and a
-    binary at 3e-7 allows a claim of 2e-5 WTE below the baseline.  That fixed
-    program can be infeasible; this one is feasible whenever the rounded integers
-    admit a plan at all.
+    Only rows that touch a free column remain, their bounds moved by the fixed
+    columns' activity, so held levels that are settled by staffing (a GBP 70m
+    cost row, say) drop out instead of making the step badly scaled.  ``x`` with
+    its own claims is a solution, so the step is feasible and nothing is
+    rounded here: the plan's staffing is exactly the last level's.
     """
-    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
-    lower[lp.integrality] = upper[lp.integrality] = np.round(x[lp.integrality])
-    current = LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper,
-                            np.zeros_like(lp.integrality), lp.offset, lp.col_names, lp.row_names)
-    for level in held:
-        vec = vectors[level]
-        result = backend.solve(current.with_objective(vec), options)
-        if not result.status.has_solution:
-            break  # the claims step then fails and the previous plan is kept
-        value = float(vec @ result.x)
-        tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), relative_tolerance * abs(value))
-        current = current.with_rows(sp.csr_matrix(vec.reshape(1, -1)), np.array([-np.inf]), np.array([value + tol]))
-    return current
-
-
-def _fix_integers(lp: LinearProgram, x: np.ndarray, base_rows: int) -> LinearProgram:
-    """The continuous program left when every integer variable is fixed at ``x``
-    (rounded).  Rounding moves each held level's value slightly, so the level
-    rows (from ``base_rows`` on) are widened to admit the rounded plan."""
-    fixed = np.round(x[lp.integrality])
-    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
-    lower[lp.integrality] = fixed
-    upper[lp.integrality] = fixed
-    rounded = x.copy()
-    rounded[lp.integrality] = fixed
-    row_upper = lp.row_upper.copy()
-    row_upper[base_rows:] = np.maximum(row_upper[base_rows:], lp.A[base_rows:] @ rounded + ABSOLUTE_TOLERANCE)
-    return LinearProgram(lp.c, lp.A, lp.row_lower, row_upper, lower, upper,
-                         np.zeros_like(lp.integrality), lp.offset, lp.col_names, lp.row_names)
+    fixed = ~free
+    A = lp.A.tocsc()
+    A_free, A_fixed = A[:, free].tocsr(), A[:, fixed].tocsr()
+    used = np.diff(A_free.indptr) > 0
+    activity = A_fixed @ x[fixed]
+    reduced = LinearProgram(
+        c[free], A_free[used], (lp.row_lower - activity)[used], (lp.row_upper - activity)[used],
+        lp.col_lower[free], lp.col_upper[free], lp.integrality[free])
+    start = x[free] if reduced.integrality.any() else None
+    result = backend.solve(reduced, SolveOptions(options.time_limit, options.mip_gap, options.threads,
+                                                 options.seed, start=start))
+    if result.x is not None:
+        full = x.copy()
+        full[free] = result.x
+        result.x = full
+    return result
 
 
 def _level_record(level: str, result: SolveResult) -> dict[str, object]:

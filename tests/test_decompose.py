@@ -1,0 +1,94 @@
+"""Independent parts: found exactly, solved separately, same plan as the single model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from solvers.base import LinearProgram
+from tests.checker import check_plan
+from wfplan.model import decompose as decompose_module
+from wfplan.model import solve as solve_module
+from wfplan.model.decompose import independent_parts, sub_program
+from wfplan.planner import run_plan
+from wfplan.synth import synth_scenario
+
+
+def _program(dense: list[list[float]]) -> LinearProgram:
+    A = sp.csr_matrix(np.array(dense, dtype=float))
+    m, n = A.shape
+    return LinearProgram(np.zeros(n), A, np.zeros(m), np.ones(m), np.zeros(n), np.ones(n), np.zeros(n, bool))
+
+
+def test_columns_sharing_a_row_stay_in_one_part_and_unrelated_columns_split() -> None:
+    lp = _program([
+        [1, 1, 0, 0, 0],  # couples 0 and 1
+        [0, 1, 0, 0, 1],  # couples 1 and 4 (so 0, 1, 4 together)
+        [0, 0, 1, 0, 0],
+        [0, 0, 0, 1, 0],
+    ])
+    parts = independent_parts(lp, part_columns=1)
+    assert sorted(sorted(p.cols.tolist()) for p in parts) == [[0, 1, 4], [2], [3]]
+    assert sorted(sorted(p.rows.tolist()) for p in parts) == [[0, 1], [2], [3]]
+
+
+def test_small_components_are_packed_together_and_every_column_is_in_exactly_one_part() -> None:
+    lp = _program(np.eye(7).tolist())
+    parts = independent_parts(lp, part_columns=3)
+    assert [len(p.cols) for p in parts] == [3, 3, 1]
+    assert sorted(np.concatenate([p.cols for p in parts]).tolist()) == list(range(7))
+    sub = sub_program(lp, parts[0])
+    assert sub.A.shape == (3, 3)
+
+
+@pytest.fixture(scope="module")
+def places() -> object:
+    """Eight synthetic PCNs in places that share nothing: several independent parts."""
+    return synth_scenario(8, 1, seed=3)
+
+
+@pytest.fixture(autouse=True)
+def one_component_per_part(monkeypatch) -> None:
+    """Parts of one component each, so that the eight PCNs are solved in several parts."""
+    monkeypatch.setattr(decompose_module, "PART_COLUMNS", 1)
+
+
+def _records(result) -> list[dict[str, object]]:
+    return [{k: v for k, v in rec.items() if k != "seconds"} for rec in result.solution.levels]
+
+
+def _parts(scenario, integer: bool) -> int:
+    from wfplan.model import formulation
+    from wfplan.model import inputs as model_inputs
+
+    lp = formulation.build(model_inputs.prepare(scenario, integer=integer)).builder.build()
+    return len(independent_parts(lp, part_columns=1))
+
+
+def test_decomposed_lp_plan_meets_every_level_as_well_as_the_single_model(places) -> None:
+    assert _parts(places, integer=False) > 1
+    single = run_plan(places, integer=False, decompose=False)
+    parts = run_plan(places, integer=False, decompose=True)
+    assert single.solution.status.value == parts.solution.status.value == "optimal"
+    for level, value in single.solution.objectives.items():
+        if level == "claims":
+            continue  # staffing optima are not unique; claims follow the staffing chosen
+        assert parts.solution.objectives[level] == pytest.approx(value, rel=1e-5, abs=1e-3), level
+    assert check_plan(places, parts.tables, integer=False) == []
+
+
+def test_decomposed_plan_is_identical_on_one_or_two_worker_processes(places, monkeypatch) -> None:
+    monkeypatch.setattr(solve_module, "PARALLEL_MIN_COLUMNS", 0)
+    one = run_plan(places, integer=False, workers=1)
+    two = run_plan(places, integer=False, workers=2)
+    assert _records(one) == _records(two)
+    assert np.array_equal(one.solution.x, two.solution.x)
+    assert all(rec["parts"] > 1 for rec in one.solution.levels)
+
+
+def test_decomposed_integer_plan_keeps_every_rule_in_whole_people(places) -> None:
+    result = run_plan(places, gap=0.01, time_limit=20)
+    assert result.solution.status.has_solution
+    assert all(rec["parts"] > 1 for rec in result.solution.levels)
+    assert check_plan(places, result.tables, integer=True) == []
