@@ -284,12 +284,6 @@ def _budgets(m: ModelBuilder, inputs: ModelInputs, spend_terms: list[tuple[np.nd
         m.add_terms(rows[i], claim[sel], -claim_money[sel])
 
 
-def _measure_terms(inputs: ModelInputs, members: np.ndarray, ri: int, t: int, unit: str,
-                   stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    coef = 1.0 if unit == "headcount" else inputs.participation[ri]
-    return stock[members, ri, t], np.full(len(members), coef)
-
-
 def _targets(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, over: np.ndarray,
              short_time: np.ndarray) -> None:
     cells = inputs.targets.frame
@@ -304,16 +298,17 @@ def _targets(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, over: np.n
     upper = np.where(at_least, np.inf, required)
     rows = m.add_constraints("targets", (n,), lower=lower, upper=upper)
     m.add_terms(rows, shortfall, 1.0)
-    ri = cells["ri"].to_numpy(int)
-    t = cells["t"].to_numpy(int)
-    units = cells["unit"].to_numpy()
-    for i, members in enumerate(inputs.targets.pcn_members):
-        cols, coefs = _measure_terms(inputs, members, ri[i], t[i], units[i], stock)
-        m.add_terms(np.full(len(cols), rows[i]), cols, coefs)
-        if not at_least[i]:
-            m.add_terms(np.full(len(members), rows[i]), over[members, ri[i], t[i]], -1.0)
-            cap = inputs.short_capacity[ri[i]]
-            m.add_terms(np.full(len(members), rows[i]), short_time[members, ri[i], t[i]], -(1.0 - cap))
+    # every (target row, member PCN) pair at once: one term each
+    sizes = np.array([len(members) for members in inputs.targets.pcn_members], dtype=int)
+    row_of = np.repeat(rows, sizes)
+    pi = np.concatenate(inputs.targets.pcn_members).astype(int) if n else np.zeros(0, dtype=int)
+    ri = np.repeat(cells["ri"].to_numpy(int), sizes)
+    t = np.repeat(cells["t"].to_numpy(int), sizes)
+    headcount = np.repeat((cells["unit"] == "headcount").to_numpy(), sizes)
+    m.add_terms(row_of, stock[pi, ri, t], np.where(headcount, 1.0, inputs.participation[ri]))
+    exact = ~np.repeat(at_least, sizes)
+    m.add_terms(row_of[exact], over[pi, ri, t][exact], -1.0)
+    m.add_terms(row_of[exact], short_time[pi, ri, t][exact], -(1.0 - inputs.short_capacity[ri[exact]]))
     for k in range(1, 10):
         sel = soft & (cells["priority"].to_numpy(int) == k)
         if sel.any():

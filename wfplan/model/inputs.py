@@ -175,19 +175,27 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     r_index = {r: i for i, r in enumerate(roles)}
     t_index = {p: i for i, p in enumerate(periods)}
     p_index = {p: i for i, p in enumerate(pcns)}
-    for ri, role in enumerate(roles):
-        rows = sup[sup["role"] == role]
-        if rows.empty:
+    members_of: dict[tuple[str, str], np.ndarray] = {}
+    period_t: dict[str, int | None] = {}
+    supplied = set(sup["role"])
+    for role in roles:
+        if role not in supplied:
             notes.append(f"no supply rows for {role}: it is not recruited (add supply rows to allow it)")
+    for row in sup[sup["role"].isin(r_index)].itertuples(index=False):
+        if row.period not in period_t:
+            period_t[row.period] = t_index.get(horizon.index(row.period))
+        t = period_t[row.period]
+        if t is None:
             continue
-        for _, row in rows.iterrows():
-            t = t_index.get(horizon.index(row["period"]))
-            if t is None:
-                continue
-            members = np.array([p_index[p] for p in scenario.pcns_in(row["level"], row["area"])], dtype=int)
-            recruitable[members, ri, t] = True
-            supply_rows.append({"ri": ri, "t": t, "members": members, "max_starters": float(row["max_starters"]),
-                                "role": role, "level": row["level"], "area": row["area"], "period": row["period"]})
+        key = (row.level, row.area)
+        if key not in members_of:
+            members_of[key] = np.array([p_index[p] for p in scenario.pcns_in(row.level, row.area)], dtype=int)
+        members, ri = members_of[key], r_index[row.role]
+        recruitable[members, ri, t] = True
+        supply_rows.append({"ri": ri, "t": t, "members": members, "max_starters": float(row.max_starters),
+                            "role": row.role, "level": row.level, "area": row.area, "period": row.period})
+    # rows in role order (then file order), as the formulation numbers them
+    supply_rows.sort(key=lambda rec: rec["ri"])
     supply = pd.DataFrame(supply_rows, columns=["ri", "t", "members", "max_starters", "role", "level", "area", "period"])
 
     arrs_rate, arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, annual_cost, notes)
@@ -294,12 +302,18 @@ def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], perio
     table = scenario.pcns.reindex(pcns)
     p_index = {p: i for i, p in enumerate(pcns)}
     r_index = {r: i for i, r in enumerate(roles)}
+    labels = [horizon.label(period) for period in periods]
+    practices = dict(zip(table.index, table["practices"], strict=True))
+    registered = dict(zip(table.index, table["registered_list"].astype(float), strict=True))
     rows, members = [], []
-    for _, tg in targets.iterrows():
+    for tg in targets.to_dict("records"):
         if tg["role"] not in r_index:
             continue
         first = horizon.index(tg["by"])
         last = horizon.index(tg["until"]) if isinstance(tg["until"], str) else periods[-1]
+        fixed = {"target": tg["target"], "role": tg["role"], "ri": r_index[tg["role"]], "unit": tg["unit"],
+                 "kind": tg["kind"], "priority": int(tg["priority"]), "penalty": float(tg["penalty"]),
+                 "hard": bool(tg["hard"]), "by": tg["by"]}
         span = [i for i, p in enumerate(periods) if first <= p <= last]
         if tg["basis"] == "total":
             areas = [(tg["level"], tg["area"] or scenario.system)]
@@ -310,20 +324,17 @@ def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], perio
         for level, area in areas:
             member = np.array([p_index[p] for p in scenario.pcns_in(level, area)], dtype=int)
             if tg["basis"] == "per_practice":
-                count = int(table.loc[area, "practices"])
+                count = int(practices[area])
                 if count == 0:
                     notes.append(f"target {tg['target']}: PCN {area} has no practices listed; counted as 1")
                     count = 1
                 required = tg["quantity"] * count
             elif tg["basis"] == "per_population":
-                required = tg["quantity"] * float(table.loc[area, "registered_list"]) / tg["population"]
+                required = tg["quantity"] * registered[area] / tg["population"]
             else:
                 required = float(tg["quantity"])
             for t in span:
-                rows.append({"target": tg["target"], "role": tg["role"], "ri": r_index[tg["role"]],
-                             "unit": tg["unit"], "kind": tg["kind"], "priority": int(tg["priority"]),
-                             "penalty": float(tg["penalty"]), "hard": bool(tg["hard"]), "level": level,
-                             "area": area, "t": t, "period": horizon.label(periods[t]), "by": tg["by"],
+                rows.append({**fixed, "level": level, "area": area, "t": t, "period": labels[t],
                              "required": float(required)})
                 members.append(member)
     columns = ["target", "role", "ri", "unit", "kind", "priority", "penalty", "hard", "level", "area",

@@ -131,7 +131,8 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
         if level == CLAIMS_LEVEL and start is not None and claims_free is not None:
             # staffing is settled: only who pays is left, a small program over the claim columns
             with step("solving level claims") if progress else nullcontext():
-                result = _solve_claims(backend, current, start, claims_free, objective_vec,
+                held = [vectors[lv] for lv in level_order if lv != CLAIMS_LEVEL]
+                result = _solve_claims(backend, current, start, claims_free, objective_vec, held, lp.num_rows,
                                        options(None, CLAIMS_MINIMUM_SECONDS))
         else:
             problem = current.with_objective(objective_vec)
@@ -259,27 +260,55 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
 
 
 def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c: np.ndarray,
-                  options: SolveOptions) -> SolveResult:
+                  held: list[np.ndarray], base_rows: int, options: SolveOptions) -> SolveResult:
     """The claims step: every column but ``free`` (claims, the above-baseline
     switches, budget overruns) fixed at ``x``, ``c`` minimised over the rest.
 
-    Only rows that touch a free column remain, their bounds moved by the fixed
-    columns' activity, so held levels that are settled by staffing (a GBP 70m
-    cost row, say) drop out instead of making the step badly scaled.  ``x`` with
-    its own claims is a solution, so the step is feasible and nothing is
-    rounded here: the plan's staffing is exactly the last level's.
+    Only the model's own rows that touch a free column remain, their bounds
+    moved by the fixed columns' activity, so levels settled by staffing (a
+    GBP 70m cost row, say) drop out instead of making the step badly scaled.
+    Levels that free columns can change (budget overrun, netted of claims)
+    are minimised again here and held, then claims are maximised.  The
+    switches are then settled at whole values and the same solved again as
+    a pure LP: a switch at 1e-9 (integrality tolerance) times a big M would
+    otherwise allow a claim below the baseline.
     """
+    # the last level's plan is feasible to the solver's tolerance (a stock of -7e-7): clean it first
+    x = np.clip(x, lp.col_lower, lp.col_upper)
+    x[lp.integrality] = np.round(x[lp.integrality])
     fixed = ~free
-    A = lp.A.tocsc()
+    A = lp.A[:base_rows].tocsc()
     A_free, A_fixed = A[:, free].tocsr(), A[:, fixed].tocsr()
     used = np.diff(A_free.indptr) > 0
-    activity = A_fixed @ x[fixed]
-    reduced = LinearProgram(
-        c[free], A_free[used], (lp.row_lower - activity)[used], (lp.row_upper - activity)[used],
-        lp.col_lower[free], lp.col_upper[free], lp.integrality[free])
-    start = x[free] if reduced.integrality.any() else None
-    result = backend.solve(reduced, SolveOptions(options.time_limit, options.mip_gap, options.threads,
-                                                 options.seed, start=start))
+    activity = (A_fixed @ x[fixed])[used]
+    program = LinearProgram(np.zeros(int(free.sum())), A_free[used], lp.row_lower[:base_rows][used] - activity,
+                            lp.row_upper[:base_rows][used] - activity, lp.col_lower[free], lp.col_upper[free],
+                            lp.integrality[free])
+    levels = [(vec[free], float(vec[fixed] @ x[fixed])) for vec in held if np.any(vec[free])]
+    options = SolveOptions(options.time_limit, options.mip_gap, options.threads, options.seed)
+
+    def lexicographic(program: LinearProgram) -> SolveResult:
+        for vec, constant in levels:
+            result = backend.solve(program.with_objective(vec), options)
+            if not result.status.has_solution:
+                return result
+            value = float(vec @ result.x)
+            total = abs(value + constant)
+            tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * total)
+            program = program.with_rows(sp.csr_matrix(vec.reshape(1, -1)), np.array([-np.inf]),
+                                        np.array([value + tol]))
+        return backend.solve(program.with_objective(c[free]), options)
+
+    result = lexicographic(program)
+    switches = program.integrality
+    if result.x is not None and switches.any():
+        settled = program.with_objective(program.c)
+        settled.col_lower, settled.col_upper = program.col_lower.copy(), program.col_upper.copy()
+        settled.col_lower[switches] = settled.col_upper[switches] = np.round(result.x[switches])
+        settled.integrality = np.zeros_like(switches)
+        again = lexicographic(settled)
+        if again.x is not None:
+            result = again
     if result.x is not None:
         full = x.copy()
         full[free] = result.x
