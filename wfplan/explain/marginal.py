@@ -39,6 +39,7 @@ from wfplan.explain.common import BINDING_TOL, Names, fmt, money
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
+from wfplan.model.solve import claims_columns
 from wfplan.scenario import Scenario
 
 DUAL_EPS = 1e-9
@@ -152,9 +153,24 @@ def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: floa
     backend = get_solver("highs")
     current = lp
     out: list[LevelSolve] = []
+    free = claims_columns(model, lp.num_cols)
     for level in model.level_order:
         vec = model.builder.objective_vector(level)
-        result = backend.solve(current.with_objective(vec), SolveOptions(time_limit=time_limit))
+        problem = current.with_objective(vec)
+        if level == CLAIMS_LEVEL and out:
+            # as in the plan: staffing stays as the levels above settled it, only claims move
+            fixed = np.clip(out[-1].x, lp.col_lower, lp.col_upper)
+            problem.col_lower = np.where(free, lp.col_lower, fixed)
+            problem.col_upper = np.where(free, lp.col_upper, fixed)
+            if "above_baseline" in model.builder.variables:
+                # the plan settles each switch at a whole value: claims only where FTE is above the baseline
+                ids = model.builder.variables["above_baseline"].ids
+                present = ids >= 0
+                stock = fixed[model.builder.variables["stock"].ids]
+                fte = stock * model.inputs.participation[None, :, None]
+                above = (fte >= model.inputs.baseline_fte[:, :, None] - 1e-9).astype(float)
+                problem.col_lower[ids[present]] = problem.col_upper[ids[present]] = above[present]
+        result = backend.solve(problem, SolveOptions(time_limit=time_limit))
         if result.status != Status.OPTIMAL or result.row_duals is None:
             raise RuntimeError(f"level {level}: {result.status.value} ({result.message}): no duals")
         value = float(vec @ result.x)
