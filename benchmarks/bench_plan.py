@@ -87,7 +87,7 @@ def run_case(case: Case) -> dict[str, object]:
         "case": case.name, "variables": lp.num_cols, "integer_variables": lp.num_integer, "constraints": rows,
         "nonzeros": int(lp.A[:rows].nnz), "load_s": t1 - t0, "prepare_s": t2 - t1, "formulation_s": t3 - t2,
         "build_s": sol.build_seconds, "solve_s": sol.solve_seconds, "decode_s": t5 - t4,
-        "status": sol.status.value, "gap": max(gaps) if gaps and sol.x is not None else None,
+        "status": sol.status.value, "gap": max(gaps) if gaps and len(gaps) == len(sol.levels) and sol.x is not None else None,
         "levels": " ".join(f"{r['level']}:{r['status']}" + (f"({r['gap']:.1%})" if r["gap"] else "")
                            for r in sol.levels),
         # the process and its worker processes (ru_maxrss of children: the largest one)
@@ -282,7 +282,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 PCNs, short limits, no results.md")
     parser.add_argument("--repeats", type=int, default=None, help="runs per case (default 3; 1 with --quick)")
     parser.add_argument("--sizes", default="100,400,1250", help="synthetic PCN counts (full run)")
-    parser.add_argument("--only", default=None, help="run only cases whose name contains this text")
+    parser.add_argument("--only", default=None, help="run only cases whose name contains one of these comma-separated texts")
     parser.add_argument("--out", type=Path, default=None, help="results file (default benchmarks/results.md)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="JSON-lines file of finished runs: reused on a rerun, appended to as runs finish")
@@ -298,7 +298,7 @@ def main() -> None:
     info = machine()
     with tempfile.TemporaryDirectory(prefix="wfplan-bench-") as tmp:
         sizes = [20] if args.quick else [int(s) for s in args.sizes.split(",")]
-        chosen = [c for c in cases(args.quick, synth_dirs(sizes, Path(tmp)), not args.no_other_backends) if not args.only or args.only in c.name]
+        chosen = [c for c in cases(args.quick, synth_dirs(sizes, Path(tmp)), not args.no_other_backends) if not args.only or any(o in c.name for o in args.only.split(","))]
         cached = _read_cache(args.cache)
         rows = []
         for case in chosen:

@@ -10,7 +10,7 @@ early its best plan is kept and the run is labelled not proven optimal.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -22,6 +22,7 @@ from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
 from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
+from wfplan.model.start import no_recruitment_bounds, start_from_bounds
 from wfplan.progress import step
 from wfplan.schema import Objective
 
@@ -78,14 +79,17 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     lp = model.builder.build()
     vectors = {level: model.builder.objective_vector(level) for level in model.level_order}
     free = claims_columns(model, lp.num_cols)
-    parts = independent_parts(lp) if decompose else []
+    bounds = no_recruitment_bounds(model, lp) if objective_mode(model) == "lexicographic" else None
+    # branch and bound gains most from one component per part; LPs are packed to save calls
+    parts = independent_parts(lp, 1 if lp.num_integer else None) if decompose else []
     build_seconds += time.perf_counter() - started
     objective = model.inputs.scenario.manifest.objective
     if len(parts) > 1 and empty_rows_feasible(lp):
         workers = min(workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
-        return _solve_parts(backend.name, lp, vectors, free, model.level_order, objective, parts, time_limit,
-                            gap, threads, workers, build_seconds)
-    run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free)
+        return _solve_parts(backend.name, lp, vectors, free, bounds, model.level_order, objective, parts,
+                            time_limit, gap, threads, workers, build_seconds)
+    run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free,
+                        bounds)
     return _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
                      sum(float(rec["seconds"]) for rec in run.levels), run.current)
 
@@ -101,7 +105,8 @@ class LevelRun:
 
 def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], level_order: list[str],
                   objective: Objective, time_limit: float | None, gap: float, threads: int,
-                  claims_free: np.ndarray | None = None, progress: bool = True) -> LevelRun:
+                  claims_free: np.ndarray | None = None, start_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+                  progress: bool = True) -> LevelRun:
     """Lexicographic (or weighted) solve of one program within ``time_limit`` seconds."""
     backend = get_solver(solver)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
@@ -121,6 +126,9 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
     current = lp
     final = None
     start = None
+    if start_bounds is not None and level_order:
+        # recruit nobody: a whole-people plan for the first level to start from
+        start = start_from_bounds(lp, start_bounds, vectors[level_order[0]], options())
     final_level = next((lv for lv in level_order if lv.startswith("final_")), None)
     final_vec = vectors[final_level] if final_level else None
     for level in level_order:
@@ -173,6 +181,10 @@ def _solution(solver: str, final: SolveResult, levels: list[dict[str, object]], 
     )
 
 
+def objective_mode(model: Model) -> str:
+    return model.inputs.scenario.manifest.objective.mode
+
+
 def claims_columns(model: Model, num_cols: int) -> np.ndarray:
     """Columns the claims step may change (see :data:`CLAIMS_FREE_VARIABLES`)."""
     free = np.zeros(num_cols, dtype=bool)
@@ -184,28 +196,51 @@ def claims_columns(model: Model, num_cols: int) -> np.ndarray:
 
 
 def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], free: np.ndarray,
-                 level_order: list[str],
+                 bounds: tuple[np.ndarray, np.ndarray] | None, level_order: list[str],
                  objective: Objective, parts: list[Part], time_limit: float | None, gap: float, threads: int,
                  workers: int, build_seconds: float) -> PlanSolution:
     """Solve independent parts (on ``workers`` processes) and put their plans together.
 
-    Each part gets a share of the time limit in proportion to its columns
-    (times the number of workers, as parts run side by side).  A level's
-    objective and bound are the sums over parts; its status is the worst part's.
+    A part starts with a share of the time left in proportion to its columns
+    among the parts not yet finished (times the number of workers, as parts
+    run side by side), so time a part does not use passes to the parts after
+    it.  A level's objective and bound are the sums over parts; its status
+    is the worst part's.
     """
     started = time.perf_counter()
-    total = sum(len(part.cols) for part in parts)
-    tasks = []
-    for part in parts:
-        share = None if time_limit is None else min(time_limit, time_limit * workers * len(part.cols) / total)
-        tasks.append((solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
-                      free[part.cols], level_order, objective, share, gap, threads))
+    deadline = None if time_limit is None else started + time_limit
+    weights = [len(part.cols) for part in parts]
+    unfinished = float(sum(weights))
+
+    def task(i: int) -> tuple:
+        share = None
+        if deadline is not None:
+            left = max(deadline - time.perf_counter(), 0.01)
+            share = min(left, left * workers * weights[i] / unfinished)
+        part = parts[i]
+        part_bounds = None if bounds is None else (bounds[0][part.cols], bounds[1][part.cols])
+        return (solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
+                free[part.cols], part_bounds, level_order, objective, share, gap, threads)
+
+    runs: list[LevelRun | None] = [None] * len(parts)
     with step(f"solving {len(parts)} independent parts with {solver} on {workers} process(es)"):
         if workers > 1:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                runs = list(pool.map(_solve_task, tasks))
+                waiting = list(range(len(parts)))
+                running = {}
+                while waiting or running:
+                    while waiting and len(running) < workers:
+                        i = waiting.pop(0)
+                        running[pool.submit(_solve_task, task(i))] = i
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i = running.pop(future)
+                        runs[i] = future.result()
+                        unfinished -= weights[i]
         else:
-            runs = [_solve_task(task) for task in tasks]
+            for i in range(len(parts)):
+                runs[i] = _solve_task(task(i))
+                unfinished -= weights[i]
     solve_seconds = time.perf_counter() - started
     levels = [_merge_level(level, [run.levels for run in runs]) for level in level_order]
     levels = [rec for rec in levels if rec is not None]
@@ -224,8 +259,9 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
 
 
 def _solve_task(task: tuple) -> LevelRun:
-    solver, lp, vectors, free, level_order, objective, time_limit, gap, threads = task
-    run = _solve_levels(solver, lp, vectors, level_order, objective, time_limit, gap, threads, free, progress=False)
+    solver, lp, vectors, free, bounds, level_order, objective, time_limit, gap, threads = task
+    run = _solve_levels(solver, lp, vectors, level_order, objective, time_limit, gap, threads, free, bounds,
+                        progress=False)
     return LevelRun(run.final, run.levels, lp)  # the held rows stay in the worker
 
 
