@@ -37,6 +37,15 @@ ABSOLUTE_TOLERANCE = 1e-5
 """Slack when holding a level at its optimum: some backends report solutions to ~6 digits."""
 CLAIMS_MINIMUM_SECONDS = 30.0
 
+MIP_PART_COLUMNS = 2_000
+"""With integers, components are packed only up to this many columns: a
+component bigger than that is a part of its own (one branch and bound each),
+smaller ones (a role no rule couples, a budget with no members) share one."""
+
+MIN_PART_SECONDS = 2.0
+"""A part's share of the time limit is at least this (within the time left):
+a share of 0.01 s, for a one-column part, is less than CBC takes to start."""
+
 PARALLEL_MIN_COLUMNS = 50_000
 """Smaller programs are solved part by part in this process: starting worker processes costs more."""
 
@@ -80,8 +89,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     vectors = {level: model.builder.objective_vector(level) for level in model.level_order}
     free = claims_columns(model, lp.num_cols)
     bounds = no_recruitment_bounds(model, lp) if objective_mode(model) == "lexicographic" else None
-    # branch and bound gains most from one component per part; LPs are packed to save calls
-    parts = independent_parts(lp, 1 if lp.num_integer else None) if decompose else []
+    # branch and bound gains most from small parts; LPs are packed to save calls
+    parts = independent_parts(lp, MIP_PART_COLUMNS if lp.num_integer else None) if decompose else []
     build_seconds += time.perf_counter() - started
     objective = model.inputs.scenario.manifest.objective
     if len(parts) > 1 and empty_rows_feasible(lp):
@@ -216,7 +225,7 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
         share = None
         if deadline is not None:
             left = max(deadline - time.perf_counter(), 0.01)
-            share = min(left, left * workers * weights[i] / unfinished)
+            share = min(left, max(left * workers * weights[i] / unfinished, MIN_PART_SECONDS))
         part = parts[i]
         part_bounds = None if bounds is None else (bounds[0][part.cols], bounds[1][part.cols])
         return (solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
