@@ -177,9 +177,17 @@ class CbcSolver(Solver):
                               f"randomSeed {int(options.seed)}"]
         if options.threads > 1:
             extra_options.append(f"threads {100 + int(options.threads)}")
+        warm = options.start is not None and is_mip
+        if warm:
+            # a known plan (the level before's): CBC starts branch and bound from it
+            start = np.where(lp.integrality, np.round(options.start), options.start)
+            for variable, value in zip(variables, start.tolist(), strict=True):
+                variable.setInitialValue(value)
         command = _cbc_command(
-            mip=is_mip, msg=bool(options.verbose), timeLimit=options.time_limit,
-            gapRel=float(options.mip_gap), options=extra_options, logPath=log_path,
+            # CBC reports a run stopped before it starts (a 0.01 s limit) as "infeasible": give it a second
+            mip=is_mip, msg=bool(options.verbose),
+            timeLimit=None if options.time_limit is None else max(float(options.time_limit), 1.0),
+            gapRel=float(options.mip_gap), options=extra_options, logPath=log_path, warmStart=warm,
         )
         try:
             try:

@@ -34,7 +34,8 @@ early; the final level then starts from a good plan.  At 1e-7 a GBP 10m plan
 adds 1 unit (a person short, or an appointment) to a goal level's objective."""
 
 ABSOLUTE_TOLERANCE = 1e-5
-"""Slack when holding a level at its optimum: some backends report solutions to ~6 digits."""
+"""Slack when holding a level at its optimum, per unit of the level's largest coefficient:
+some backends report solutions to ~6 digits."""
 CLAIMS_MINIMUM_SECONDS = 30.0
 
 MIP_PART_COLUMNS = 2_000
@@ -164,7 +165,8 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
             break
         final = result
         value = float(vec @ result.x)
-        tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value), objective.relative_tolerance * abs(value))
+        tol = max(ABSOLUTE_TOLERANCE * _largest(vec), RELATIVE_TOLERANCE * abs(value),
+                  objective.relative_tolerance * abs(value))
         start = result.x
         row = sp.csr_matrix(vec.reshape(1, -1))
         current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
@@ -339,7 +341,7 @@ def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c
                 return result
             value = float(vec @ result.x)
             total = abs(value + constant)
-            tol = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * total)
+            tol = max(ABSOLUTE_TOLERANCE * _largest(vec), RELATIVE_TOLERANCE * total)
             program = program.with_rows(sp.csr_matrix(vec.reshape(1, -1)), np.array([-np.inf]),
                                         np.array([value + tol]))
         return backend.solve(program.with_objective(c[free]), options)
@@ -359,6 +361,14 @@ def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c
         full[free] = result.x
         result.x = full
     return result
+
+
+def _largest(vec: np.ndarray) -> float:
+    """The largest coefficient of a level (at least 1): the absolute slack is
+    1e-5 of a unit of its biggest term, so a level of shortfalls priced at
+    GBP 1,000 a person is held to 1e-5 of a person, not 1e-8 (below what
+    CBC can tell from zero)."""
+    return max(1.0, float(np.abs(vec).max(initial=0.0)))
 
 
 def _level_record(level: str, result: SolveResult) -> dict[str, object]:
