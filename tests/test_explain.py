@@ -251,18 +251,22 @@ def test_budget_entitlement_and_supply_marginals_match_finite_differences(tmp_pa
     assert "+GBP 10,000 ARRS entitlement for Breckland PCN in 2022/23 cuts priority-1 target shortfall by" in text
 
 
+DEMAND_AND_CAP = {
+    "supply": "role,level,area,period,max_starters\n" + "".join(
+        f"fcp,system,tinysys,2022/23 Q{q},3\n" for q in range(1, 5)),
+    "targets": "target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
+               "fcp_1_per_pcn,fcp,per_pcn,1,headcount,2022/23 Q4,at_least,1,1,false\n",
+    "arrs_roles": "year,role,reimbursement_rate,cap_per_wte,max_wte_per_pcn\n2022/23,fcp,1,56000,2\n"
+                  "2022/23,pa,1,53000,\n2023/24,fcp,1,56000,\n2023/24,pa,1,53000,\n",
+    "demand": "level,area,from_period,appointments_per_patient,annual_growth,priority,penalty\n"
+              "system,tinysys,2022/23 Q1,0.5,0.0,2,1\n",
+}
+"""Targets met, demand short (p2) by supply; ARRS number caps bind at the claims level."""
+
+
 def test_demand_level_and_number_cap_marginals_match_finite_differences(tmp_path):
     """Targets met, demand short (p2) by supply; ARRS number caps bind at the claims level."""
-    tables = {
-        "supply": "role,level,area,period,max_starters\n" + "".join(
-            f"fcp,system,tinysys,2022/23 Q{q},3\n" for q in range(1, 5)),
-        "targets": "target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
-                   "fcp_1_per_pcn,fcp,per_pcn,1,headcount,2022/23 Q4,at_least,1,1,false\n",
-        "arrs_roles": "year,role,reimbursement_rate,cap_per_wte,max_wte_per_pcn\n2022/23,fcp,1,56000,2\n"
-                      "2022/23,pa,1,53000,\n2023/24,fcp,1,56000,\n2023/24,pa,1,53000,\n",
-        "demand": "level,area,from_period,appointments_per_patient,annual_growth,priority,penalty\n"
-                  "system,tinysys,2022/23 Q1,0.5,0.0,2,1\n",
-    }
+    tables = DEMAND_AND_CAP
     base = load_scenario(write_scenario(tmp_path / "s", tables))
     marginals = explain_scenario(base)
     frame = marginals.frame()
@@ -278,16 +282,7 @@ def test_demand_level_and_number_cap_marginals_match_finite_differences(tmp_path
     "the claims step keeps the plan's staffing; explain takes claims-level marginals on its own cost-optimal "
     "staffing, which differs here (the cost optimum is not unique): 4 cells at the cap instead of the plan's 7"))
 def test_number_cap_marginal_matches_finite_difference_of_the_plan(tmp_path):
-    tables = {
-        "supply": "role,level,area,period,max_starters\n" + "".join(
-            f"fcp,system,tinysys,2022/23 Q{q},3\n" for q in range(1, 5)),
-        "targets": "target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
-                   "fcp_1_per_pcn,fcp,per_pcn,1,headcount,2022/23 Q4,at_least,1,1,false\n",
-        "arrs_roles": "year,role,reimbursement_rate,cap_per_wte,max_wte_per_pcn\n2022/23,fcp,1,56000,2\n"
-                      "2022/23,pa,1,53000,\n2023/24,fcp,1,56000,\n2023/24,pa,1,53000,\n",
-        "demand": "level,area,from_period,appointments_per_patient,annual_growth,priority,penalty\n"
-                  "system,tinysys,2022/23 Q1,0.5,0.0,2,1\n",
-    }
+    tables = DEMAND_AND_CAP
     base = load_scenario(write_scenario(tmp_path / "s", tables))
     _check_fd(base, explain_scenario(base), "number_cap_every_pcn", "ARRS cap fcp 2022/23",
               [{"table": "arrs_roles", "column": "max_wte_per_pcn", "where": {"year": "2022/23", "role": "fcp"}}],
