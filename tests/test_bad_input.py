@@ -18,15 +18,14 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from wfplan.cli import main
+from tests.cli_run import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"
@@ -687,25 +686,6 @@ def _scenario(bases: dict[str, Path], base: str, tmp_path: Path, mutate: Mutatio
     return directory
 
 
-def _text(result: Result) -> str:
-    text = result.output
-    try:
-        err = result.stderr
-    except ValueError:  # older click without separate stderr
-        err = ""
-    return text if err in text else text + err
-
-
-def _invoke(args: list[str]) -> tuple[Result, str]:
-    result = CliRunner().invoke(main, args)
-    text = _text(result)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        tb = "".join(traceback.format_exception(*result.exc_info))
-        pytest.fail(f"wfplan {args[0]} raised instead of reporting a user error:\n{tb}\noutput:\n{text}")
-    assert "Traceback" not in text, text
-    return result, text
-
-
 def _located_line(text: str, case: Bad) -> bool:
     needles = [case.file]
     if case.column:
@@ -734,7 +714,7 @@ def _assert_rejected(case: Bad, result: Result, text: str) -> None:
 def test_validate_rejects(case: Bad, bases: dict[str, Path], tmp_path: Path) -> None:
     directory = _scenario(bases, case.base, tmp_path, case.mutate)
     target = case.target(directory) if case.target else directory
-    result, text = _invoke(["validate", str(target)])
+    result, text = invoke(["validate", str(target)])
     _assert_rejected(case, result, text)
     if case.check:
         case.check(directory)
@@ -746,7 +726,7 @@ def test_plan_rejects_and_writes_nothing(case: Bad, bases: dict[str, Path], tmp_
     target = case.target(directory) if case.target else directory
     out = tmp_path / "out"
     before = set(tmp_path.iterdir())
-    result, text = _invoke(["plan", str(target), "--out", str(out)])
+    result, text = invoke(["plan", str(target), "--out", str(out)])
     _assert_rejected(case, result, text)
     assert not out.exists(), f"{out} was created for a bad scenario"
     assert set(tmp_path.iterdir()) == before, f"left behind: {set(tmp_path.iterdir()) - before}"
@@ -757,11 +737,11 @@ def test_plan_rejects_and_writes_nothing(case: Bad, bases: dict[str, Path], tmp_
 @pytest.mark.parametrize("case", GOOD, ids=lambda c: c.id)
 def test_accepts_spreadsheet_habits(case: Good, bases: dict[str, Path], tmp_path: Path) -> None:
     directory = _scenario(bases, case.base, tmp_path, case.mutate)
-    result, text = _invoke(["validate", str(directory)])
+    result, text = invoke(["validate", str(directory)])
     assert result.exit_code == 0, text
     assert "valid" in text
     out = tmp_path / "out"
-    result, text = _invoke(["plan", str(directory), "--out", str(out)])
+    result, text = invoke(["plan", str(directory), "--out", str(out)])
     assert result.exit_code == 0, text
     assert (out / "plan.csv").is_file(), sorted(p.name for p in out.iterdir()) if out.exists() else text
     if case.check:
@@ -770,7 +750,7 @@ def test_accepts_spreadsheet_habits(case: Good, bases: dict[str, Path], tmp_path
 
 def test_bases_are_valid(bases: dict[str, Path], tmp_path: Path) -> None:
     for name, directory in bases.items():
-        result, text = _invoke(["validate", str(directory)])
+        result, text = invoke(["validate", str(directory)])
         assert result.exit_code == 0, f"{name}: {text}"
 
 

@@ -24,11 +24,9 @@ import os
 import re
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
@@ -38,7 +36,7 @@ from checker import check_plan  # noqa: E402
 from strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios  # noqa: E402
 
 from solvers import Status, available_solvers  # noqa: E402
-from wfplan.cli import main  # noqa: E402
+from tests.cli_run import invoke  # noqa: E402
 from wfplan.load import load_scenario  # noqa: E402
 from wfplan.planner import run_plan  # noqa: E402
 
@@ -108,25 +106,6 @@ KEY_COLUMNS = {("places", "system"), ("places", "place"), ("pcns", "pcn"), ("rol
 """Cells other tables refer to: a bad value there may be reported where it is used."""
 
 
-def _text(result: Result) -> str:
-    text = result.output
-    try:
-        err = result.stderr
-    except ValueError:  # older click without separate stderr
-        err = ""
-    return text if err in text else text + err
-
-
-def _invoke(args: list[str]) -> tuple[Result, str]:
-    result = CliRunner().invoke(main, args)
-    text = _text(result)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        tb = "".join(traceback.format_exception(*result.exc_info))
-        pytest.fail(f"wfplan {args[0]} raised instead of reporting:\n{tb}\noutput:\n{text[-3000:]}")
-    assert "Traceback" not in text, text[-3000:]
-    return result, text
-
-
 def _assert_located(mutation: Mutation, text: str) -> None:
     assert "error:" in text, text[-3000:]
     file = f"{mutation.table}.csv"
@@ -148,14 +127,14 @@ def test_mutated_cell_gives_a_located_error_never_a_crash(data: st.DataObject) -
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         directory = apply(generated, mutation).write(root / "scenario")
-        result, text = _invoke(["validate", str(directory)])
+        result, text = invoke(["validate", str(directory)])
         assert result.exit_code in (0, 2), f"validate exit {result.exit_code}:\n{text[-3000:]}"
         if result.exit_code == 2:
             _assert_located(mutation, text)
 
         out = root / "out"
         before = set(root.iterdir())
-        planned, plan_text = _invoke(["plan", str(directory), "--out", str(out), "--lp",
+        planned, plan_text = invoke(["plan", str(directory), "--out", str(out), "--lp",
                                       "--time-limit", str(TIME_LIMIT)])
         if result.exit_code == 2:
             assert planned.exit_code == 2, f"validate rejected the scenario, plan did not:\n{plan_text[-3000:]}"
@@ -289,6 +268,6 @@ def test_role_without_annual_cost_never_spends_less_than_nothing(tmp_path: Path)
 def test_arrs_terms_without_arrs_years_are_rejected(tmp_path: Path) -> None:
     directory = _write(tmp_path / "scenario", {**BLANK_COST, "roles.csv": BLANK_COST["roles.csv"].rstrip() + "40000\n"})
     (directory / "arrs_years.csv").unlink()
-    result, text = _invoke(["validate", str(directory)])
+    result, text = invoke(["validate", str(directory)])
     assert result.exit_code == 2, text
     assert re.search(r"arrs_roles\.csv, row 2, column 'year'", text), text
