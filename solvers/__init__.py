@@ -13,7 +13,7 @@ from functools import cache
 
 from wfplan.errors import SolverUnavailableError
 
-from .base import LinearProgram, SolveOptions, Solver, SolveResult, Status
+from .base import Basis, LinearProgram, SolveOptions, Solver, SolveResult, Status
 from .cbc import CbcSolver
 from .highs import HighsSolver
 from .ortools_backends import CpSatSolver, ScipSolver
@@ -21,6 +21,7 @@ from .ortools_backends import CpSatSolver, ScipSolver
 __all__ = [
     "SOLVERS",
     "DEFAULT_SOLVER",
+    "Basis",
     "LinearProgram",
     "SolveOptions",
     "SolveResult",

@@ -91,6 +91,24 @@ class Status(StrEnum):
         return self in (Status.OPTIMAL, Status.FEASIBLE)
 
 
+@dataclass(frozen=True)
+class Basis:
+    """A simplex basis of an LP, as a warm start for another LP of the same shape.
+
+    One status per column and per row, in HiGHS's codes: 0 at the lower
+    bound, 1 basic, 2 at the upper bound, 3 free at zero, 4 nonbasic.  Many
+    LPs that differ only in numbers (a sweep's samples) share an optimal basis
+    or nearly; starting from it skips most simplex iterations.
+    """
+
+    col_status: np.ndarray
+    row_status: np.ndarray
+
+    def fits(self, lp: LinearProgram) -> bool:
+        """Whether this basis has one status per column and per row of ``lp``."""
+        return len(self.col_status) == lp.num_cols and len(self.row_status) == lp.num_rows
+
+
 @dataclass
 class SolveOptions:
     time_limit: float | None = None
@@ -99,6 +117,8 @@ class SolveOptions:
     seed: int = 0
     verbose: bool = False
     start: np.ndarray | None = None  # a known feasible point (MIP start) where the backend takes one
+    basis: Basis | None = None  # LP warm start where the backend takes one (and the shape fits)
+    keep_basis: bool = False  # report the optimal LP basis in SolveResult.basis, where the backend has one
 
 
 @dataclass
@@ -115,6 +135,7 @@ class SolveResult:
     solve_seconds: float = 0.0
     message: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    basis: Basis | None = None  # optimal LP basis, when asked for (SolveOptions.keep_basis)
 
     @property
     def gap(self) -> float | None:

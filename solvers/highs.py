@@ -17,7 +17,8 @@ minimisation, and
   d objective / d (the active bound of column j).
 
 Duals are reported for pure LPs only (no integer columns): a MIP has no
-meaningful duals.
+meaningful duals.  So is the optimal basis (when asked for), and a basis in
+the options is taken as the simplex start of a pure LP.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import threading
 import numpy as np
 
 from .base import (
+    Basis,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -72,6 +74,27 @@ def _ensure_scheduler(threads: int) -> None:
     if _scheduler_threads is not None and _scheduler_threads != threads:
         _reset_scheduler()
     _scheduler_threads = threads
+
+
+def _set_basis(h: object, basis: Basis) -> None:
+    """Hand ``basis`` to HiGHS as the simplex start (HiGHS repairs a basis that is not one)."""
+    import highspy
+
+    by_code = [highspy.HighsBasisStatus(code) for code in range(5)]  # looked up, not built per entry
+    start = highspy.HighsBasis()
+    start.col_status = [by_code[code] for code in basis.col_status.tolist()]
+    start.row_status = [by_code[code] for code in basis.row_status.tolist()]
+    start.valid = True
+    h.setBasis(start)
+
+
+def _get_basis(h: object) -> Basis | None:
+    """HiGHS's current basis as status codes, or None when it has no valid basis."""
+    basis = h.getBasis()
+    if not basis.valid:
+        return None
+    return Basis(np.fromiter((int(s) for s in basis.col_status), dtype=np.int8),
+                 np.fromiter((int(s) for s in basis.row_status), dtype=np.int8))
 
 
 class HighsSolver(Solver):
@@ -137,6 +160,8 @@ class HighsSolver(Solver):
             solution = highspy.HighsSolution()
             solution.col_value = list(np.asarray(options.start, dtype=float))
             h.setSolution(solution)
+        if options.basis is not None and not is_mip and options.basis.fits(lp):
+            _set_basis(h, options.basis)
 
         run_status = h.run()
         model_status = h.getModelStatus()
@@ -190,9 +215,12 @@ class HighsSolver(Solver):
             result.extra["mip_nodes"] = int(info.mip_node_count)
         else:
             result.bound = objective if result_status == Status.OPTIMAL else None
+            result.extra["simplex_iterations"] = int(info.simplex_iteration_count)
             if result_status == Status.OPTIMAL and solution.dual_valid:
                 result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
                 result.col_duals = np.asarray(solution.col_dual, dtype=np.float64)
+            if result_status == Status.OPTIMAL and options.keep_basis:
+                result.basis = _get_basis(h)
         return result
 
     def _infeasible_or_unbounded(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:

@@ -309,6 +309,43 @@ def test_cpsat_refuses_continuous_columns() -> None:
     assert solve("highs", lp).objective == pytest.approx(-1.0 / 3.0)  # x = 0, y = 1/3
 
 
+def transport_lp(supply_scale: float = 1.0) -> LinearProgram:
+    """A 6 x 8 transport LP (supply rows, demand rows): enough pivots for a warm start to save some."""
+    rng = np.random.default_rng(3)
+    sources, sinks = 6, 8
+    cost = rng.uniform(1, 10, size=sources * sinks)
+    supply_rows = sp.kron(sp.eye(sources), np.ones((1, sinks)))
+    demand_rows = sp.kron(np.ones((1, sources)), sp.eye(sinks))
+    supply = rng.uniform(20, 40, size=sources) * supply_scale
+    demand = rng.uniform(5, 15, size=sinks)
+    return LinearProgram(
+        c=cost, A=sp.vstack([supply_rows, demand_rows], format="csr"),
+        row_lower=np.concatenate([np.full(sources, -INF), demand]),
+        row_upper=np.concatenate([supply, np.full(sinks, INF)]),
+        col_lower=np.zeros(sources * sinks), col_upper=np.full(sources * sinks, INF),
+        integrality=np.zeros(sources * sinks, dtype=bool),
+    )
+
+
+def test_highs_warm_start_from_a_similar_lps_basis_reaches_the_same_optimum_in_fewer_pivots() -> None:
+    base = solve("highs", transport_lp(), keep_basis=True)
+    assert base.status == Status.OPTIMAL and base.basis is not None
+    assert base.basis.fits(transport_lp()) and len(base.basis.row_status) == 14
+    perturbed = transport_lp(supply_scale=0.9)
+    cold = solve("highs", perturbed)
+    warm = solve("highs", perturbed, basis=base.basis)
+    assert warm.status == cold.status == Status.OPTIMAL
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert warm.extra["simplex_iterations"] < cold.extra["simplex_iterations"]
+    assert cold.basis is None  # only kept when asked for
+
+
+def test_highs_ignores_a_basis_of_another_shape() -> None:
+    basis = solve("highs", transport_lp(), keep_basis=True).basis
+    result = solve("highs", small_lp(), basis=basis)
+    assert result.status == Status.OPTIMAL and result.objective == pytest.approx(-6.0)
+
+
 def test_highs_thread_count_can_change_between_solves() -> None:
     lp = knapsack(n=8)
     first = solve("highs", lp, threads=2)

@@ -18,7 +18,7 @@ from multiprocessing import get_context
 import numpy as np
 import scipy.sparse as sp
 
-from solvers import SolveOptions, SolveResult, Status, get_solver
+from solvers import Basis, SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
 from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
@@ -70,6 +70,7 @@ class PlanSolution:
     message: str = ""
     lp: LinearProgram | None = None
     final: SolveResult | None = None
+    bases: dict[str, Basis] = field(default_factory=dict)  # optimal LP basis per level, when kept
 
     @property
     def proven_optimal(self) -> bool:
@@ -77,12 +78,19 @@ class PlanSolution:
 
 
 def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-4,
-          threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True) -> PlanSolution:
+          threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True,
+          warm_bases: dict[str, Basis] | None = None, keep_bases: bool = False) -> PlanSolution:
     """Solve every objective level of ``model``.
 
     With ``decompose`` the program is split into independent parts (see
     :mod:`wfplan.model.decompose`), each solved on its own, on ``workers``
     processes; the plan is the same as the single model's.
+
+    ``keep_bases`` reports each LP level's optimal basis in
+    :attr:`PlanSolution.bases`; ``warm_bases`` (such bases from a model of the
+    same shape, e.g. a sweep's base scenario) start each level's simplex.
+    Both apply to a program solved whole (one part), which is where a sweep's
+    many small solves are.
     """
     started = time.perf_counter()
     backend = get_solver(solver)
@@ -99,9 +107,11 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
         return _solve_parts(backend.name, lp, vectors, free, bounds, model.level_order, objective, parts,
                             time_limit, gap, threads, workers, build_seconds)
     run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free,
-                        bounds)
-    return _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
-                     sum(float(rec["seconds"]) for rec in run.levels), run.current)
+                        bounds, warm_bases=warm_bases, keep_bases=keep_bases)
+    solution = _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
+                         sum(float(rec["seconds"]) for rec in run.levels), run.current)
+    solution.bases = run.bases
+    return solution
 
 
 @dataclass
@@ -111,19 +121,25 @@ class LevelRun:
     final: SolveResult
     levels: list[dict[str, object]]
     current: LinearProgram
+    bases: dict[str, Basis] = field(default_factory=dict)
 
 
 def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], level_order: list[str],
                   objective: Objective, time_limit: float | None, gap: float, threads: int,
                   claims_free: np.ndarray | None = None, start_bounds: tuple[np.ndarray, np.ndarray] | None = None,
-                  progress: bool = True) -> LevelRun:
-    """Lexicographic (or weighted) solve of one program within ``time_limit`` seconds."""
+                  progress: bool = True, warm_bases: dict[str, Basis] | None = None,
+                  keep_bases: bool = False) -> LevelRun:
+    """Lexicographic (or weighted) solve of one program within ``time_limit`` seconds
+    (``warm_bases``/``keep_bases``: see :func:`solve`)."""
     backend = get_solver(solver)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
+    warm_bases = warm_bases or {}
+    bases: dict[str, Basis] = {}
 
-    def options(start: np.ndarray | None = None, minimum: float = 0.01) -> SolveOptions:
+    def options(start: np.ndarray | None = None, minimum: float = 0.01, level: str = "") -> SolveOptions:
         remaining = None if deadline is None else max(deadline - time.perf_counter(), minimum)
-        return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0, start=start)
+        return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0, start=start,
+                            basis=warm_bases.get(level), keep_basis=keep_bases)
 
     levels: list[dict[str, object]] = []
     if objective.mode == "weighted":
@@ -131,8 +147,9 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
         for level, vec in vectors.items():
             weight = WEIGHTED_LEVEL_WEIGHTS.get(level, objective.cost_weight if level.startswith("final") else 1.0)
             c += weight * vec
-        result = backend.solve(lp.with_objective(c), options())
-        return LevelRun(result, [_level_record("weighted", result)], lp)
+        result = backend.solve(lp.with_objective(c), options(level="weighted"))
+        kept = {"weighted": result.basis} if result.basis is not None else {}
+        return LevelRun(result, [_level_record("weighted", result)], lp, kept)
     current = lp
     final = None
     start = None
@@ -157,7 +174,9 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
             # the previous level's plan is feasible for this one: a MIP start
             with step(f"solving level {level} ({len(levels) + 1}/{len(level_order)}) with {solver}") \
                     if progress else nullcontext():
-                result = backend.solve(problem, options(start))
+                result = backend.solve(problem, options(start, level=level))
+        if result.basis is not None:
+            bases[level] = result.basis
         levels.append(_level_record(level, result))
         if not result.status.has_solution:
             # keep the previous level's plan: it satisfies every rule
@@ -171,7 +190,7 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
         row = sp.csr_matrix(vec.reshape(1, -1))
         current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
     assert final is not None
-    return LevelRun(final, levels, current)
+    return LevelRun(final, levels, current, bases)
 
 
 def _solution(solver: str, final: SolveResult, levels: list[dict[str, object]], vectors: dict[str, np.ndarray],
