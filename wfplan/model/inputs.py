@@ -255,27 +255,29 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
     terms = scenario.table("arrs_roles")
     years = scenario.table("arrs_years").set_index("year")
     lists = scenario.pcns.reindex(pcns)
+    registered = lists["registered_list"].to_numpy(float)
     r_index = {r: i for i, r in enumerate(roles)}
+    # per year, (first quarter in force, row) in order of start (file order within a start)
+    terms_of_year: dict[str, list[tuple[int, dict[str, object]]]] = {}
+    for row in terms[terms["role"].isin(r_index)].to_dict("records"):
+        start = Quarter.parse(row["from_quarter"]).index if isinstance(row["from_quarter"], str) \
+            else 4 * FinancialYear.parse(row["year"]).start
+        terms_of_year.setdefault(row["year"], []).append((start, row))
+    for rows in terms_of_year.values():
+        rows.sort(key=lambda item: item[0])
     for t, period in enumerate(periods):
-        quarter = Quarter(period)
-        year = quarter.year.label
-        rows = terms[(terms["year"] == year) & terms["role"].isin(r_index)]
-        if rows.empty:
-            continue
-        year_start = 4 * quarter.start_year
-        starts = rows["from_quarter"].map(lambda s, y=year_start: Quarter.parse(s).index if isinstance(s, str) else y)
-        rows = rows.assign(start=starts)
-        rows = rows[rows["start"] <= period].sort_values("start", kind="stable")
-        for _, row in rows.drop_duplicates("role", keep="last").iterrows():
-            ri = r_index[row["role"]]
+        # role -> the row with the latest start by this period
+        in_force = {row["role"]: row for start, row in terms_of_year.get(Quarter(period).year.label, [])
+                    if start <= period}
+        for role, row in in_force.items():
+            ri = r_index[role]
             # a role with no annual cost costs nothing, so there is nothing to reimburse
             rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
             wte = np.full(P, np.inf)
             if pd.notna(row["max_wte_per_pcn"]):
                 wte[:] = row["max_wte_per_pcn"]
                 if pd.notna(row["large_list_threshold"]) and pd.notna(row["max_wte_per_pcn_large"]):
-                    large = lists["registered_list"].to_numpy(float) >= row["large_list_threshold"]
-                    wte[large] = row["max_wte_per_pcn_large"]
+                    wte[registered >= row["large_list_threshold"]] = row["max_wte_per_pcn_large"]
             cap[:, ri, t] = wte
     records = []
     in_horizon = sorted({Quarter(p).year.label for p in periods})
