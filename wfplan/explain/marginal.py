@@ -8,7 +8,10 @@ level.  :func:`level_solves` re-solves each level as an LP with HiGHS, the
 earlier levels held at their optima, and keeps every level's row duals and
 reduced costs.  A limit's marginal value is taken at the *first* level where
 its dual is not zero: that is the level its change moves (earlier levels do
-not move, locally); later levels adjust within what it leaves.
+not move, locally); later levels adjust within what it leaves.  The last
+level, ARRS claims, is taken as the plan takes it: on the plan's staffing
+(:func:`claims_solve`), not on a staffing of the re-solve's own, so that a
+claims-level value is the derivative of the plan the user sees.
 
 Integer plans: ``mode="relaxation"`` (default) solves the LP version of the
 model (fractional people); ``mode="fixed"`` fixes every whole-people
@@ -33,13 +36,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from solvers import SolveOptions, Status, get_solver
+from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.explain.common import BINDING_TOL, Names, fmt, money
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
-from wfplan.model.solve import claims_columns
+from wfplan.model.solve import _solve_claims, claims_columns, solve
 from wfplan.scenario import Scenario
 
 DUAL_EPS = 1e-9
@@ -143,41 +146,64 @@ def fixed_from_plan(model: Model, plan: pd.DataFrame) -> LinearProgram:
     return LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper, np.zeros_like(lp.integrality))
 
 
-def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: float | None = None) -> list[LevelSolve]:
+def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: float | None = None,
+                 plan: np.ndarray | None = None) -> list[LevelSolve]:
     """Each objective level as an LP with earlier levels held: optimum, plan and duals (HiGHS).
 
-    ``lp`` defaults to the model's program with integrality dropped.
+    ``lp`` defaults to the model's program; integrality is dropped for every
+    level but the claims step.  The claims level is solved on ``plan``'s
+    staffing (default: the level above's solution), see :func:`claims_solve`.
     """
-    lp = (lp if lp is not None else model.builder.build()).relaxed()
-    m = lp.num_rows
+    lp = lp if lp is not None else model.builder.build()
+    relaxed = lp.relaxed()
+    m = relaxed.num_rows
     backend = get_solver("highs")
-    current = lp
+    current = relaxed
     out: list[LevelSolve] = []
-    free = claims_columns(model, lp.num_cols)
     for level in model.level_order:
+        if level == CLAIMS_LEVEL and (out or plan is not None):
+            out.append(claims_solve(model, lp, plan if plan is not None else out[-1].x, time_limit))
+            continue  # the last level: nothing is held after it
         vec = model.builder.objective_vector(level)
-        problem = current.with_objective(vec)
-        if level == CLAIMS_LEVEL and out:
-            # as in the plan: staffing stays as the levels above settled it, only claims move
-            fixed = np.clip(out[-1].x, lp.col_lower, lp.col_upper)
-            problem.col_lower = np.where(free, lp.col_lower, fixed)
-            problem.col_upper = np.where(free, lp.col_upper, fixed)
-            if "above_baseline" in model.builder.variables:
-                # the plan settles each switch at a whole value: claims only where FTE is above the baseline
-                ids = model.builder.variables["above_baseline"].ids
-                present = ids >= 0
-                stock = fixed[model.builder.variables["stock"].ids]
-                fte = stock * model.inputs.participation[None, :, None]
-                above = (fte >= model.inputs.baseline_fte[:, :, None] - 1e-9).astype(float)
-                problem.col_lower[ids[present]] = problem.col_upper[ids[present]] = above[present]
-        result = backend.solve(problem, SolveOptions(time_limit=time_limit))
-        if result.status != Status.OPTIMAL or result.row_duals is None:
-            raise RuntimeError(f"level {level}: {result.status.value} ({result.message}): no duals")
+        result = backend.solve(current.with_objective(vec), SolveOptions(time_limit=time_limit))
+        _check_duals(level, result)
         value = float(vec @ result.x)
         out.append(LevelSolve(level, value, result.x, result.row_duals[:m], result.col_duals))
         tol = max(HOLD_TOLERANCE, HOLD_TOLERANCE * abs(value))
         current = current.with_rows(sp.csr_matrix(vec.reshape(1, -1)), np.array([-np.inf]), np.array([value + tol]))
     return out
+
+
+def claims_solve(model: Model, lp: LinearProgram, plan: np.ndarray, time_limit: float | None) -> LevelSolve:
+    """The claims level solved as the plan solves it, on ``plan``'s staffing, with its duals.
+
+    The plan's claims step (:func:`wfplan.model.solve._solve_claims`) fixes
+    every column but claims, baseline switches and budget overruns at the plan's
+    values and keeps only the model's rows that touch those columns.  Taking the
+    duals of that very program makes a claims-level marginal the derivative of
+    the plan the user sees: on another cost-optimal staffing (the optimum need
+    not be unique) the ARRS caps that bind, and so their worth, can differ.
+    Rows and columns the step leaves out have no claims-level value (zero).
+    """
+    vectors = {level: model.builder.objective_vector(level) for level in model.level_order}
+    held = [vec for level, vec in vectors.items() if level != CLAIMS_LEVEL]
+    free = claims_columns(model, lp.num_cols)
+    m = model.builder.num_rows
+    result = _solve_claims(get_solver("highs"), lp, plan, free, vectors[CLAIMS_LEVEL], held, m,
+                           SolveOptions(time_limit=time_limit))
+    _check_duals(CLAIMS_LEVEL, result)
+    kept = np.diff(lp.A[:m][:, free].tocsr().indptr) > 0  # the rows _solve_claims keeps, in order
+    row_duals = np.zeros(m)
+    row_duals[kept] = result.row_duals[: int(kept.sum())]
+    col_duals = np.zeros(lp.num_cols)
+    col_duals[free] = result.col_duals
+    return LevelSolve(CLAIMS_LEVEL, float(vectors[CLAIMS_LEVEL] @ result.x), result.x, row_duals, col_duals)
+
+
+def _check_duals(level: str, result: SolveResult) -> None:
+    """Stop with the solver's status unless ``level`` was solved to optimality with duals."""
+    if result.status != Status.OPTIMAL or result.row_duals is None or result.col_duals is None:
+        raise RuntimeError(f"level {level}: {result.status.value} ({result.message}): no duals")
 
 
 # --- units --------------------------------------------------------------------------
@@ -417,11 +443,18 @@ def _buys(model: Model, names: Names, claim: np.ndarray, pi: int, year: str) -> 
 
 
 def marginals(model: Model, lp: LinearProgram | None = None, mode: str = "relaxation",
-              time_limit: float | None = None, include_idle: bool = False) -> Marginals:
-    """Binding rules and marginal values of a built model (``lp`` its program, possibly fixed)."""
+              time_limit: float | None = None, include_idle: bool = False,
+              plan: np.ndarray | None = None) -> Marginals:
+    """Binding rules and marginal values of a built model (``lp`` its program, possibly fixed).
+
+    ``plan`` (a solution vector of ``lp``): the plan whose staffing the claims
+    level is taken on (see :func:`claims_solve`); usage and "at its limit" are
+    then read from that plan too.
+    """
     names = Names(model)
-    lp = (lp if lp is not None else model.builder.build()).relaxed()
-    levels = level_solves(model, lp, time_limit=time_limit)
+    lp = lp if lp is not None else model.builder.build()
+    levels = level_solves(model, lp, time_limit=time_limit, plan=plan)
+    lp = lp.relaxed()
     x = levels[-1].x
     phrases = {lv.level: level_phrase(model, lv.level) for lv in levels}
     result = Marginals(model.inputs.scenario.name, mode, levels)
@@ -470,15 +503,24 @@ def explain_scenario(scenario: Scenario, mode: str = "relaxation", x_plan: np.nd
             lp = fixed_from_plan(model, plan)
         else:
             raise ValueError("mode 'fixed' needs the plan (solution vector or plan.csv)")
-        out = marginals(model, lp, mode="integer decisions fixed at the plan", time_limit=time_limit)
+        out = marginals(model, lp, mode="integer decisions fixed at the plan", time_limit=time_limit, plan=x_plan)
         out.notes.append("whole-people decisions (hires, leavers, staff) are fixed at the plan: values are for the "
                          "continuous quantities given these hires")
         return out
     model = formulation.build(model_inputs.prepare(scenario, integer=False))
-    out = marginals(model, mode="LP relaxation (fractional people)", time_limit=time_limit)
+    out = marginals(model, mode="LP relaxation (fractional people)", time_limit=time_limit,
+                    plan=_lp_plan(model, time_limit))
     if scenario.manifest.model.integer:
         out.notes.append("the scenario plans whole people; these values are from its LP version (fractional "
                          "people): use --fixed for the values given the integer plan's hires")
     if model.builder.build().integrality.any():
         out.notes.append("the ARRS baseline switch (claimable only above the 2019 baseline) is relaxed here")
     return out
+
+
+def _lp_plan(model: Model, time_limit: float | None) -> np.ndarray:
+    """The plan of the LP model as ``wfplan plan`` solves it: the staffing its claims step works on."""
+    solution = solve(model, time_limit=time_limit)
+    if solution.x is None:
+        raise RuntimeError(f"the plan is {solution.status.value} ({solution.message})")
+    return solution.x
