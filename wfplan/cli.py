@@ -25,6 +25,13 @@ from wfplan.errors import (
     ScenarioError,
     SolverUnavailableError,
 )
+from wfplan.workers import ONE_BLAS_THREAD
+
+# numpy is not loaded yet: give it one BLAS thread, so that no idle BLAS thread
+# spins on the core a solver thread needs (see wfplan.workers); a value the user
+# set is kept
+for _name, _value in ONE_BLAS_THREAD.items():
+    os.environ.setdefault(_name, _value)
 
 USER_ERRORS = (ScenarioError, OutputExistsError, SolverUnavailableError)
 

@@ -16,7 +16,7 @@ sample at every grid point (the same draws at each point: common random numbers)
 An LP sweep first solves the base scenario once; every sample's simplex
 starts from its optimal bases, level by level (:func:`reference_bases`).
 
-Samples run in local processes (:class:`concurrent.futures.ProcessPoolExecutor`)
+Samples run in local processes (:func:`wfplan.workers.process_pool`)
 or on a Dask distributed cluster (``scheduler`` address).  A sample reports
 staff in post (FTE) by role and period, total target shortfall, unmet demand
 (appointments) and spend (employment cost, the ``employment_cost`` of
@@ -32,7 +32,6 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,7 @@ import numpy as np
 
 from solvers import Basis
 from wfplan.scenario import Scenario
+from wfplan.workers import process_pool
 
 if TYPE_CHECKING:
     from wfplan.model.formulation import Model
@@ -273,11 +273,7 @@ def execute(base: Scenario, runs: Sequence[Run], options: SweepOptions, workers:
                 client.close()
     if workers <= 1:
         return [_run_shared(run, shared) for run in runs]
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # no fork after solver threads have started
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(shared,)) as pool:
+    with process_pool(workers, initializer=_init_worker, initargs=(shared,)) as pool:
         try:
             return list(pool.map(_run_in_worker, runs, chunksize=max(1, len(runs) // (8 * workers))))
         except BaseException:

@@ -10,10 +10,9 @@ early its best plan is kept and the run is labelled not proven optimal.
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +24,7 @@ from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
 from wfplan.model.start import no_recruitment_bounds, start_from_bounds
 from wfplan.progress import step
 from wfplan.schema import Objective
+from wfplan.workers import process_pool
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
 GOAL_COST_TIEBREAK = 1e-7
@@ -255,7 +255,7 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
     runs: list[LevelRun | None] = [None] * len(parts)
     with step(f"solving {len(parts)} independent parts with {solver} on {workers} process(es)"):
         if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            with process_pool(workers) as pool:
                 waiting = list(range(len(parts)))
                 running = {}
                 while waiting or running:
