@@ -146,9 +146,11 @@ def pulp_build(lp, c: np.ndarray, pulp):
 
 
 def run_in_subprocess(case: Case) -> dict[str, object]:
-    """Run a case in a fresh Python so its peak memory is its own."""
+    """Run a case in a fresh Python so its peak memory is its own (one BLAS thread, as the wfplan command)."""
+    from wfplan.workers import ONE_BLAS_THREAD
+
     proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(dataclasses.asdict(case))],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **ONE_BLAS_THREAD})
     if proc.returncode != 0:
         return {"case": case.name, "status": f"crashed ({proc.returncode})", "error": proc.stderr[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -243,7 +245,7 @@ def machine() -> dict[str, str]:
                 if line.startswith("model name")), platform.processor())
     mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal"))
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    nproc = str(len(os.sched_getaffinity(0)))  # not `nproc`, which reports OMP_NUM_THREADS when set
     versions = ", ".join(f"{p} {md.version(p)}" for p in ("highspy", "pulp", "ortools", "numpy", "scipy"))
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     dirty = subprocess.run(["git", "diff", "--name-only", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.split()

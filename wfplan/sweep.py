@@ -128,6 +128,7 @@ class SweepOptions:
     time_limit: float | None = None
     gap: float = 1e-4
     claims: bool = False
+    warm_start: bool = True  # LP samples start from the base scenario's bases (see reference_bases)
 
 
 def make_runs(samples: int, vary: dict[str, Distribution], grid: dict[str, list[float]], seed: int) -> list[Run]:
@@ -259,7 +260,7 @@ def _run_shared(run: Run, shared: Shared) -> dict[str, object]:
 def execute(base: Scenario, runs: Sequence[Run], options: SweepOptions, workers: int = 2,
             scheduler: object | None = None) -> list[dict[str, object]]:
     """Run every run; results in run order.  ``scheduler``: a Dask address or Client."""
-    shared = Shared(base, options, reference_bases(base, options))
+    shared = Shared(base, options, reference_bases(base, options) if options.warm_start else {})
     if scheduler is not None:
         from dask.distributed import Client
 

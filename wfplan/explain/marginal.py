@@ -42,7 +42,7 @@ from wfplan.explain.common import BINDING_TOL, Names, fmt, money
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
-from wfplan.model.solve import _solve_claims, claims_columns, solve
+from wfplan.model.solve import claims_columns, solve, solve_claims
 from wfplan.scenario import Scenario
 
 DUAL_EPS = 1e-9
@@ -177,7 +177,7 @@ def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: floa
 def claims_solve(model: Model, lp: LinearProgram, plan: np.ndarray, time_limit: float | None) -> LevelSolve:
     """The claims level solved as the plan solves it, on ``plan``'s staffing, with its duals.
 
-    The plan's claims step (:func:`wfplan.model.solve._solve_claims`) fixes
+    The plan's claims step (:func:`wfplan.model.solve.solve_claims`) fixes
     every column but claims, baseline switches and budget overruns at the plan's
     values and keeps only the model's rows that touch those columns.  Taking the
     duals of that very program makes a claims-level marginal the derivative of
@@ -189,12 +189,12 @@ def claims_solve(model: Model, lp: LinearProgram, plan: np.ndarray, time_limit: 
     held = [vec for level, vec in vectors.items() if level != CLAIMS_LEVEL]
     free = claims_columns(model, lp.num_cols)
     m = model.builder.num_rows
-    result = _solve_claims(get_solver("highs"), lp, plan, free, vectors[CLAIMS_LEVEL], held, m,
+    result = solve_claims(get_solver("highs"), lp, plan, free, vectors[CLAIMS_LEVEL], held, m,
                            SolveOptions(time_limit=time_limit))
     _check_duals(CLAIMS_LEVEL, result)
-    kept = np.diff(lp.A[:m][:, free].tocsr().indptr) > 0  # the rows _solve_claims keeps, in order
+    kept = result.extra["model_rows"]
     row_duals = np.zeros(m)
-    row_duals[kept] = result.row_duals[: int(kept.sum())]
+    row_duals[kept] = result.row_duals[: len(kept)]
     col_duals = np.zeros(lp.num_cols)
     col_duals[free] = result.col_duals
     return LevelSolve(CLAIMS_LEVEL, float(vectors[CLAIMS_LEVEL] @ result.x), result.x, row_duals, col_duals)

@@ -167,7 +167,7 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
             # staffing is settled: only who pays is left, a small program over the claim columns
             with step("solving level claims") if progress else nullcontext():
                 held = [vectors[lv] for lv in level_order if lv != CLAIMS_LEVEL]
-                result = _solve_claims(backend, current, start, claims_free, objective_vec, held, lp.num_rows,
+                result = solve_claims(backend, current, start, claims_free, objective_vec, held, lp.num_rows,
                                        options(None, CLAIMS_MINIMUM_SECONDS))
         else:
             problem = current.with_objective(objective_vec)
@@ -325,7 +325,7 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
     return max((float(g) for g in gaps), default=0.0)
 
 
-def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c: np.ndarray,
+def solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c: np.ndarray,
                   held: list[np.ndarray], base_rows: int, options: SolveOptions) -> SolveResult:
     """The claims step: every column but ``free`` (claims, the above-baseline
     switches, budget overruns) fixed at ``x``, ``c`` minimised over the rest.
@@ -338,6 +338,10 @@ def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c
     switches are then settled at whole values and the same solved again as
     a pure LP: a switch at 1e-9 (integrality tolerance) times a big M would
     otherwise allow a claim below the baseline.
+
+    The result's ``x`` is the whole plan; its duals are those of the step's
+    own program, whose first rows are the model rows listed in
+    ``extra["model_rows"]`` (the held levels come after them).
     """
     # the last level's plan is feasible to the solver's tolerance (a stock of -7e-7): clean it first
     x = np.clip(x, lp.col_lower, lp.col_upper)
@@ -379,6 +383,7 @@ def _solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c
         full = x.copy()
         full[free] = result.x
         result.x = full
+    result.extra["model_rows"] = np.flatnonzero(used)
     return result
 
 
