@@ -11,7 +11,7 @@ from tests.checker import check_plan
 from wfplan.model import decompose as decompose_module
 from wfplan.model import solve as solve_module
 from wfplan.model.decompose import independent_parts, sub_program
-from wfplan.planner import run_plan
+from wfplan.planner import level_proof, run_plan
 from wfplan.synth import synth_scenario
 
 
@@ -92,3 +92,26 @@ def test_decomposed_integer_plan_keeps_every_rule_in_whole_people(places) -> Non
     assert result.solution.status.has_solution
     assert all(rec["parts"] > 1 for rec in result.solution.levels)
     assert check_plan(places, result.tables, integer=True) == []
+
+
+def test_a_level_merged_from_parts_counts_the_parts_that_proved_no_bound() -> None:
+    def record(status: str, objective: float, bound: float | None) -> dict[str, object]:
+        return {"level": "p2", "status": status, "objective": objective, "bound": bound, "gap": None, "seconds": 1.0}
+
+    merged = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, None)], []])
+    assert merged["status"] == "error"  # the third part never reached p2
+    assert merged["bound"] is None and merged["gap"] is None
+    assert (merged["parts"], merged["parts_total"], merged["parts_without_bound"]) == (2, 3, 2)
+    proven = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, 6.0)]])
+    assert proven["bound"] == 11.0 and proven["gap"] == pytest.approx(3.0 / 14.0)
+    assert proven["parts_without_bound"] == 0
+
+
+def test_console_says_what_is_proven_about_each_unfinished_level() -> None:
+    assert level_proof({"level": "p1", "status": "optimal", "bound": 1.0, "gap": 0.0}) == ""
+    assert level_proof({"level": "p2", "status": "feasible", "bound": 11.0, "gap": 0.2143}) == \
+        " (feasible: best bound 11.0000, gap 21.43%)"
+    assert level_proof({"level": "p2", "status": "error", "bound": None, "gap": None, "parts_total": 3,
+                        "parts_without_bound": 2}) == " (error: no bound; 2 of 3 part(s) stopped before proving one)"
+    assert level_proof({"level": "cost", "status": "feasible", "bound": None, "gap": None}) == \
+        " (feasible: no bound proven)"

@@ -123,17 +123,32 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False, determini
         write_json(summary, staging / "summary.json")
 
 
+def level_proof(record: dict[str, object] | None) -> str:
+    """What is proven about a level that is not proven optimal: its bound and
+    gap, or why it has no bound (the parts that stopped before proving one)."""
+    if record is None or record["status"] == "optimal":
+        return ""
+    status, bound, gap = record["status"], record.get("bound"), record.get("gap")
+    if bound is not None and gap is not None:
+        return f" ({status}: best bound {bound:,.4f}, gap {gap:.2%})"
+    missing = record.get("parts_without_bound")
+    if missing:
+        return f" ({status}: no bound; {missing} of {record.get('parts_total', missing)} part(s) stopped before proving one)"
+    return f" ({status}: no bound proven)"
+
+
 def summary_text(result: PlanResult) -> str:
     """A readable console summary of a plan."""
     s = plan_summary(result)
+    gap = "unknown (a level has no proven bound)" if s["gap"] is None else f"{s['gap']:.2%}"
     lines = [f"plan for {s['scenario']}: {s['status']}"
              + ("" if s["proven_optimal"] else " (NOT proven optimal)"),
-             f"solver {s['solver']}: build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s, "
-             f"gap {s['gap'] if s['gap'] is not None else 'n/a'}",
+             f"solver {s['solver']}: build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s, gap {gap}",
              f"model: {s['model_size']['variables']:,} variables "
              f"({s['model_size']['integer_variables']:,} integer), {s['model_size']['constraints']:,} constraints"]
+    records = {rec["level"]: rec for rec in s.get("levels", [])}
     for level, value in s["objective_by_level"].items():
-        lines.append(f"  objective {level}: {value:,.4f}")
+        lines.append(f"  objective {level}: {value:,.4f}{level_proof(records.get(level))}")
     if "goals" in s:
         g, t = s["goals"], s["totals"]
         lines.append(f"targets missed (target x period cells): {g['targets_missed']}, "

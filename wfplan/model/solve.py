@@ -313,8 +313,11 @@ def _merge_level(level: str, part_levels: list[list[dict[str, object]]]) -> dict
     gap = 0.0 if status == Status.OPTIMAL.value else None
     if gap is None and objective is not None and bound is not None and len(found) == len(records):
         gap = abs(objective - bound) / max(1.0, abs(objective))
+    # parts that proved no bound for this level: stopped before one, or before the level
+    without_bound = sum(1 for rec in records if rec is None or rec["bound"] is None)
     return {"level": level, "status": status, "objective": objective, "bound": bound, "gap": gap,
-            "seconds": round(sum(float(rec["seconds"]) for rec in found), 6), "parts": len(found)}
+            "seconds": round(sum(float(rec["seconds"]) for rec in found), 6), "parts": len(found),
+            "parts_total": len(records), "parts_without_bound": without_bound}
 
 
 def _worst_gap(levels: list[dict[str, object]]) -> float | None:
