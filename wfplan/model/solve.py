@@ -168,7 +168,7 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
             with step("solving level claims") if progress else nullcontext():
                 held = [vectors[lv] for lv in level_order if lv != CLAIMS_LEVEL]
                 result = solve_claims(backend, current, start, claims_free, objective_vec, held, lp.num_rows,
-                                       options(None, CLAIMS_MINIMUM_SECONDS))
+                                      options(None, CLAIMS_MINIMUM_SECONDS))
         else:
             problem = current.with_objective(objective_vec)
             # the previous level's plan is feasible for this one: a MIP start
@@ -329,7 +329,7 @@ def _worst_gap(levels: list[dict[str, object]]) -> float | None:
 
 
 def solve_claims(backend, lp: LinearProgram, x: np.ndarray, free: np.ndarray, c: np.ndarray,
-                  held: list[np.ndarray], base_rows: int, options: SolveOptions) -> SolveResult:
+                 held: list[np.ndarray], base_rows: int, options: SolveOptions) -> SolveResult:
     """The claims step: every column but ``free`` (claims, the above-baseline
     switches, budget overruns) fixed at ``x``, ``c`` minimised over the rest.
 
