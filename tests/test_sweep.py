@@ -86,19 +86,22 @@ def test_same_results_on_any_number_of_workers_and_on_dask(small) -> None:
     assert len(one.staff_fte) == one.staff_fte["role"].nunique() * 20
 
 
-def test_samples_warm_started_from_the_base_scenarios_bases_give_the_cold_figures(small) -> None:
+@pytest.mark.parametrize("pcns, systems, parts", [(3, 1, 1), (30, 3, 3)])
+def test_samples_warm_started_from_the_base_scenarios_bases_give_the_cold_figures(pcns, systems, parts) -> None:
+    scenario = synth_scenario(pcns, systems, seed=5)
     options = SweepOptions(integer=False)
-    bases = reference_bases(small, options)
-    assert set(bases) == {"p1", "p2", "final_cost"}  # every level the sweep solves (no budget rows here)
-    for run in make_runs(3, dict(parse_vary(v) for v in VARY), {}, seed=4):
-        warm, cold = run_one(small, run, options, bases), run_one(small, run, options)
+    bases = reference_bases(scenario, options)
+    assert len(bases) == parts  # one set per independent part
+    assert all(set(levels) == {"p1", "p2", "final_cost"} for levels in bases)  # every level the sweep solves
+    for run in make_runs(2, dict(parse_vary(v) for v in VARY), {}, seed=4):
+        warm, cold = run_one(scenario, run, options, bases), run_one(scenario, run, options)
         assert warm["status"] == cold["status"] == "optimal"
         for figure in ("target_shortfall", "unmet_demand", "spend"):
             assert warm[figure] == pytest.approx(cold[figure], rel=1e-6, abs=1e-6)
 
 
 def test_integer_sweeps_have_no_reference_bases(small) -> None:
-    assert reference_bases(small, SweepOptions(integer=True)) == {}
+    assert reference_bases(small, SweepOptions(integer=True)) == []
 
 
 def test_synth_and_sweep_commands(tmp_path) -> None:

@@ -178,7 +178,7 @@ def apply_factors(base: Scenario, factors: dict[str, float]) -> Scenario:
     return Scenario.build(base.manifest, rows, base.source_files, base.root)
 
 
-def _plan(scenario: Scenario, options: SweepOptions, warm_bases: dict[str, Basis] | None = None,
+def _plan(scenario: Scenario, options: SweepOptions, warm_bases: list[dict[str, Basis]] | None = None,
           keep_bases: bool = False) -> tuple[Model, PlanSolution]:
     """Build and solve one variant (without the claims level unless asked for)."""
     from wfplan.model import formulation
@@ -194,9 +194,9 @@ def _plan(scenario: Scenario, options: SweepOptions, warm_bases: dict[str, Basis
                         warm_bases=warm_bases, keep_bases=keep_bases)
 
 
-def reference_bases(base: Scenario, options: SweepOptions) -> dict[str, Basis]:
-    """Each level's optimal LP basis for the base scenario (all factors 1): every
-    sample's simplex starts there.
+def reference_bases(base: Scenario, options: SweepOptions) -> list[dict[str, Basis]]:
+    """Each level's optimal LP basis for the base scenario (all factors 1), per
+    independent part: every sample's simplex starts there.
 
     Samples differ from the base in numbers only (rates, limits, amounts), so
     the base's bases are close to theirs: on Norfolk & Waveney a sample's four
@@ -206,13 +206,13 @@ def reference_bases(base: Scenario, options: SweepOptions) -> dict[str, Basis]:
     """
     integer = base.manifest.model.integer if options.integer is None else options.integer
     if integer:
-        return {}
+        return []
     _, solution = _plan(base, options, keep_bases=True)
     return solution.bases
 
 
 def run_one(base: Scenario, run: Run, options: SweepOptions,
-            warm_bases: dict[str, Basis] | None = None) -> dict[str, object]:
+            warm_bases: list[dict[str, Basis]] | None = None) -> dict[str, object]:
     """Plan one run and return its figures (small: sent back from workers)."""
     started = time.perf_counter()
     model, sol = _plan(apply_factors(base, dict(run.factors)), options, warm_bases)
@@ -237,7 +237,7 @@ class Shared:
 
     base: Scenario
     options: SweepOptions
-    warm_bases: dict[str, Basis]
+    warm_bases: list[dict[str, Basis]]
 
 
 _WORKER_SHARED: Shared | None = None
@@ -260,7 +260,7 @@ def _run_shared(run: Run, shared: Shared) -> dict[str, object]:
 def execute(base: Scenario, runs: Sequence[Run], options: SweepOptions, workers: int = 2,
             scheduler: object | None = None) -> list[dict[str, object]]:
     """Run every run; results in run order.  ``scheduler``: a Dask address or Client."""
-    shared = Shared(base, options, reference_bases(base, options) if options.warm_start else {})
+    shared = Shared(base, options, reference_bases(base, options) if options.warm_start else [])
     if scheduler is not None:
         from dask.distributed import Client
 

@@ -70,7 +70,7 @@ class PlanSolution:
     message: str = ""
     lp: LinearProgram | None = None
     final: SolveResult | None = None
-    bases: dict[str, Basis] = field(default_factory=dict)  # optimal LP basis per level, when kept
+    bases: list[dict[str, Basis]] = field(default_factory=list)  # per part: optimal LP basis per level, when kept
 
     @property
     def proven_optimal(self) -> bool:
@@ -79,7 +79,7 @@ class PlanSolution:
 
 def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-4,
           threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True,
-          warm_bases: dict[str, Basis] | None = None, keep_bases: bool = False) -> PlanSolution:
+          warm_bases: list[dict[str, Basis]] | None = None, keep_bases: bool = False) -> PlanSolution:
     """Solve every objective level of ``model``.
 
     With ``decompose`` the program is split into independent parts (see
@@ -87,10 +87,10 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     processes; the plan is the same as the single model's.
 
     ``keep_bases`` reports each LP level's optimal basis in
-    :attr:`PlanSolution.bases`; ``warm_bases`` (such bases from a model of the
-    same shape, e.g. a sweep's base scenario) start each level's simplex.
-    Both apply to a program solved whole (one part), which is where a sweep's
-    many small solves are.
+    :attr:`PlanSolution.bases`, one dict per part (one for a program solved
+    whole); ``warm_bases`` (such bases from a model of the same shape, e.g. a
+    sweep's base scenario) start each part's and level's simplex.  A basis that
+    does not fit is ignored: a warm start only ever changes the speed.
     """
     started = time.perf_counter()
     backend = get_solver(solver)
@@ -104,13 +104,15 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     objective = model.inputs.scenario.manifest.objective
     if len(parts) > 1 and empty_rows_feasible(lp):
         workers = min(workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
+        warm = warm_bases if warm_bases is not None and len(warm_bases) == len(parts) else [{}] * len(parts)
         return _solve_parts(backend.name, lp, vectors, free, bounds, model.level_order, objective, parts,
-                            time_limit, gap, threads, workers, build_seconds)
+                            time_limit, gap, threads, workers, build_seconds, warm, keep_bases)
     run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free,
-                        bounds, warm_bases=warm_bases, keep_bases=keep_bases)
+                        bounds, warm_bases=warm_bases[0] if warm_bases and len(warm_bases) == 1 else None,
+                        keep_bases=keep_bases)
     solution = _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
                          sum(float(rec["seconds"]) for rec in run.levels), run.current)
-    solution.bases = run.bases
+    solution.bases = [run.bases]
     return solution
 
 
@@ -228,7 +230,8 @@ def claims_columns(model: Model, num_cols: int) -> np.ndarray:
 def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], free: np.ndarray,
                  bounds: tuple[np.ndarray, np.ndarray] | None, level_order: list[str],
                  objective: Objective, parts: list[Part], time_limit: float | None, gap: float, threads: int,
-                 workers: int, build_seconds: float) -> PlanSolution:
+                 workers: int, build_seconds: float, warm_bases: list[dict[str, Basis]],
+                 keep_bases: bool) -> PlanSolution:
     """Solve independent parts (on ``workers`` processes) and put their plans together.
 
     A part starts with a share of the time left in proportion to its columns
@@ -250,7 +253,7 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
         part = parts[i]
         part_bounds = None if bounds is None else (bounds[0][part.cols], bounds[1][part.cols])
         return (solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
-                free[part.cols], part_bounds, level_order, objective, share, gap, threads)
+                free[part.cols], part_bounds, level_order, objective, share, gap, threads, warm_bases[i], keep_bases)
 
     runs: list[LevelRun | None] = [None] * len(parts)
     with step(f"solving {len(parts)} independent parts with {solver} on {workers} process(es)"):
@@ -277,6 +280,7 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
     failed = next((run.final for run in runs if run.final.x is None), None)
     if failed is not None:
         return _solution(solver, failed, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+    bases = [run.bases for run in runs]
     x = np.zeros(lp.num_cols)
     for part, run in zip(parts, runs, strict=True):
         x[part.cols] = run.final.x
@@ -285,14 +289,16 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
     messages = sorted({run.final.message for run in runs if run.final.message})
     final = SolveResult(solver, status, objective=None, x=x, solve_seconds=solve_seconds,
                         message="; ".join(messages), extra={"parts": len(parts)})
-    return _solution(solver, final, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+    solution = _solution(solver, final, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+    solution.bases = bases
+    return solution
 
 
 def _solve_task(task: tuple) -> LevelRun:
-    solver, lp, vectors, free, bounds, level_order, objective, time_limit, gap, threads = task
+    solver, lp, vectors, free, bounds, level_order, objective, time_limit, gap, threads, warm, keep = task
     run = _solve_levels(solver, lp, vectors, level_order, objective, time_limit, gap, threads, free, bounds,
-                        progress=False)
-    return LevelRun(run.final, run.levels, lp)  # the held rows stay in the worker
+                        progress=False, warm_bases=warm, keep_bases=keep)
+    return LevelRun(run.final, run.levels, lp, run.bases)  # the held rows stay in the worker
 
 
 def _merge_level(level: str, part_levels: list[list[dict[str, object]]]) -> dict[str, object] | None:
