@@ -61,6 +61,9 @@ beyond rounding.  Measured on N&W: a (-0.5, 0.5) window left the first goal
 level unsolved in 200 s; (-1, 1) solved it in ~10 s but let Williams shed a
 person for free (841 < the LP's 841.797); (-1, 0) stalled the demand level."""
 
+UNBOUNDED_CLAIM_WTE = 1e4
+"""Big M of the baseline switch where neither a number cap nor an entitlement bounds a claim."""
+
 ENTITLEMENT_MARGIN = 0.01
 """GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
 
@@ -158,7 +161,7 @@ def build(inputs: ModelInputs) -> Model:
     if above_mask.any():
         # claimable = FTE - baseline when FTE >= baseline, else nothing (binary 'above')
         above = m.add_variables("above_baseline", (P, R, T), upper=1.0, integer=True, mask=above_mask)
-        big = np.where(np.isfinite(inputs.arrs_wte_cap), inputs.arrs_wte_cap, 1e4)
+        big = claim_upper_bound(inputs)
         r1 = m.add_constraints("claim_needs_above", (P, R, T), upper=0.0)
         m.add_terms(r1, np.where(above_mask, claim, -1), 1.0)
         m.add_terms(r1, above, -big)
@@ -216,6 +219,31 @@ def build(inputs: ModelInputs) -> Model:
     present = [lv for lv in levels if lv in m.objective_levels]
     # nothing to optimise (no goal, cost or claim): still solve once, for a feasible plan
     return Model(m, inputs, present or [FEASIBILITY_LEVEL])
+
+
+def claim_upper_bound(inputs: ModelInputs) -> np.ndarray:
+    """Per PCN, role and period: the most WTE that could ever be claimed, the big M
+    of the baseline switch (claim <= M x above).
+
+    The number cap where there is one; and since claims cost entitlement
+    (claim x rate summed over a year <= the amount), never more than the
+    year's entitlement over the claim rate.  A tight M keeps the LP relaxation
+    close to the switch's meaning: with no cap, the old constant 1e4 let a
+    switch at 0.001 carry 10 WTE of claims.  Cells bounded by neither keep
+    :data:`UNBOUNDED_CLAIM_WTE`.
+    """
+    P, R, T = inputs.shape
+    allowance = np.full((P, T), np.inf)  # GBP of entitlement for the PCN's year of t
+    ent = inputs.entitlement
+    if len(ent):
+        year_of_t = np.array([inputs.year_of(t) for t in range(T)])
+        for pi, year, amount in zip(ent["pi"], ent["year"], ent["amount"], strict=True):
+            allowance[pi, year_of_t == year] = float(amount)
+    rate = inputs.arrs_rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        affordable = np.where(rate > 0, allowance[:, None, :] / rate, np.inf)
+    bound = np.minimum(inputs.arrs_wte_cap, affordable)
+    return np.where(np.isfinite(bound), bound, UNBOUNDED_CLAIM_WTE)
 
 
 def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray) -> None:
