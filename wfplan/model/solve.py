@@ -160,7 +160,10 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
         start = start_from_bounds(lp, start_bounds, vectors[level_order[0]], options())
     final_level = next((lv for lv in level_order if lv.startswith("final_")), None)
     final_vec = vectors[final_level] if final_level else None
+    stopped = False  # a level found no plan: the plan above it stands
     for level in level_order:
+        if stopped and level != CLAIMS_LEVEL:
+            continue
         vec = vectors[level]
         objective_vec = vec
         if level.startswith("p") and final_vec is not None:
@@ -181,9 +184,14 @@ def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray]
             bases[level] = result.basis
         levels.append(_level_record(level, result))
         if not result.status.has_solution:
-            # keep the previous level's plan: it satisfies every rule
+            # keep the previous level's plan: it satisfies every rule.  Who pays
+            # for it is still settled (a small LP): otherwise the plan would
+            # show no ARRS claims at all.
             final = final if final is not None and final.x is not None else result
-            break
+            if start is None or claims_free is None or level == CLAIMS_LEVEL:
+                break
+            stopped = True
+            continue
         final = result
         value = float(vec @ result.x)
         tol = max(ABSOLUTE_TOLERANCE * _largest(vec), RELATIVE_TOLERANCE * abs(value),
