@@ -23,6 +23,9 @@ What each backend reports:
   saying CP-SAT needs an all-integer program.  Non-integer *coefficients* are
   fine: CP-SAT scales them to integers (to about 1e-6 relative precision).
 
+Both take ``options.start`` as a solution hint (``SetHint``), which SCIP
+tries as a first plan and CP-SAT searches from.
+
 Both: a stop on the time limit with an incumbent is :attr:`Status.FEASIBLE`,
 without one :attr:`Status.ERROR`; a gap-limit stop is OPTIMAL (as the solvers
 report it).  When a solver can only say "infeasible or unbounded" (CP-SAT's
@@ -54,6 +57,8 @@ from .base import (
 # pywraplp passes through when CP-SAT's presolve stops at "infeasible or unbounded".
 _OPTIMAL, _FEASIBLE, _INFEASIBLE, _UNBOUNDED, _ABNORMAL, _MODEL_INVALID, _NOT_SOLVED = range(7)
 _UNKNOWN = 99
+SOLVER_INFINITY = 1e20
+"""SCIP's infinity: a bound of -1e20 means "no bound yet", not a number."""
 _STATUS_NAMES = {
     _OPTIMAL: "optimal", _FEASIBLE: "feasible", _INFEASIBLE: "infeasible",
     _UNBOUNDED: "unbounded", _ABNORMAL: "abnormal", _MODEL_INVALID: "model invalid",
@@ -110,7 +115,7 @@ class _PywraplpSolver(Solver):
         return SolveResult(
             self.name, Status.OPTIMAL if status == _OPTIMAL else Status.FEASIBLE,
             objective=float(objective.Value()),
-            bound=bound if math.isfinite(bound) else None,
+            bound=bound if abs(bound) < SOLVER_INFINITY else None,
             x=x, message=message,
             extra={"wall_ms": int(solver.wall_time())},
         )
@@ -149,6 +154,9 @@ class _PywraplpSolver(Solver):
             objective.SetCoefficient(variables[j], float(lp.c[j]))
         objective.SetOffset(float(lp.offset))
         objective.SetMinimization()
+        if options.start is not None and lp.num_integer:
+            # a known plan (the level before's): the solver tries it first
+            solver.SetHint(variables, np.asarray(options.start, dtype=float).tolist())
 
         params = pywraplp.MPSolverParameters()
         params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(options.mip_gap))

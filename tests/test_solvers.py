@@ -240,6 +240,28 @@ def test_time_limit_returns_a_plan_or_optimum(name: str) -> None:
     assert result.solve_seconds < 5.0
 
 
+def market_split(n: int = 40, rows: int = 4, seed: int = 0) -> tuple[LinearProgram, np.ndarray]:
+    """A market split program (0/1, equality rows; a plan is hard to find) and a plan it has."""
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(0, 100, size=(rows, n)).astype(float)
+    plan = rng.integers(0, 2, size=n).astype(float)
+    target = weights @ plan
+    lp = LinearProgram(
+        c=rng.uniform(-1, 1, size=n), A=sp.csr_matrix(weights), row_lower=target, row_upper=target,
+        col_lower=np.zeros(n), col_upper=np.ones(n), integrality=np.ones(n, dtype=bool),
+    )
+    return lp, plan
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_start_is_a_plan_when_the_time_is_too_short_to_find_one(name: str) -> None:
+    lp, plan = market_split()
+    result = solve(name, lp, time_limit=0.05, start=plan)
+    assert result.status.has_solution, result.message
+    assert_feasible(lp, result.x)
+    assert result.objective <= float(lp.c @ plan) + 1e-6
+
+
 @pytest.mark.parametrize("name", DUAL_BACKENDS)
 def test_lp_duals_match_finite_differences(name: str) -> None:
     lp = small_lp()
