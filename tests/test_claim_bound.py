@@ -18,7 +18,7 @@ def test_claim_bound_is_the_number_cap_or_what_the_years_entitlement_buys() -> N
     inputs = model_inputs.prepare(load_scenario(NW))
     bound = formulation.claim_upper_bound(inputs)
     eligible = inputs.arrs_rate > 0
-    year_of_t = np.array([inputs.year_of(t) for t in range(inputs.shape[2])])
+    year_of_t = inputs.period_years
     amount = {(pi, year): a for pi, year, a in zip(inputs.entitlement["pi"], inputs.entitlement["year"],
                                                     inputs.entitlement["amount"], strict=True)}
     for p, r, t in zip(*np.nonzero(eligible), strict=True):

@@ -79,7 +79,7 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     pcn_place = inputs.scenario.pcns["place"].reindex(inputs.pcns).to_numpy()
     groups = inputs.scenario.roles["staff_group"].reindex(inputs.roles).to_numpy()
     labels = [inputs.horizon.label(p) for p in inputs.periods]
-    years = [inputs.year_of(t) for t in range(T)]
+    years = inputs.period_years.tolist()
     pi, ri, ti = np.meshgrid(np.arange(P), np.arange(R), np.arange(T), indexing="ij")
     pi, ri, ti = pi.ravel(), ri.ravel(), ti.ravel()
     plan = pd.DataFrame({

@@ -356,7 +356,7 @@ def _column_rules(model: Model, lp: LinearProgram, x: np.ndarray, names: Names) 
 
     if "claim_wte" in b.variables:
         ids = b.variables["claim_wte"].ids
-        years = np.array([inputs.year_of(t) for t in range(len(inputs.periods))])
+        years = inputs.period_years
         for r in range(len(inputs.roles)):
             for year in dict.fromkeys(years):
                 ts = np.flatnonzero(years == year)

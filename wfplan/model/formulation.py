@@ -174,7 +174,7 @@ def build(inputs: ModelInputs) -> Model:
         # a penny of margin: backends that report 8 significant digits (CBC) stay within the amount
         upper = np.maximum(ent["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
         rows = m.add_constraints("entitlement", (len(ent),), upper=upper)
-        year_of_t = np.array([inputs.year_of(t) for t in range(T)])
+        year_of_t = inputs.period_years
         for i, (pi, year) in enumerate(zip(ent["pi"], ent["year"], strict=True)):
             ts = np.flatnonzero(year_of_t == year)
             m.add_terms(rows[i], claim[pi, :, ts], inputs.arrs_rate[pi, :, ts])
@@ -236,7 +236,7 @@ def claim_upper_bound(inputs: ModelInputs) -> np.ndarray:
     allowance = np.full((P, T), np.inf)  # GBP of entitlement for the PCN's year of t
     ent = inputs.entitlement
     if len(ent):
-        year_of_t = np.array([inputs.year_of(t) for t in range(T)])
+        year_of_t = inputs.period_years
         for pi, year, amount in zip(ent["pi"], ent["year"], ent["amount"], strict=True):
             allowance[pi, year_of_t == year] = float(amount)
     rate = inputs.arrs_rate
@@ -295,7 +295,7 @@ def _budgets(m: ModelBuilder, inputs: ModelInputs, spend_terms: list[tuple[np.nd
     if limited.empty:
         return
     P, R, T = inputs.shape
-    year_of_t = np.array([inputs.year_of(t) for t in range(T)])
+    year_of_t = inputs.period_years
     overrun = m.add_variables("budget_overrun", (len(limited),))
     rows = m.add_constraints("budget", (len(limited),), upper=limited["amount"].to_numpy(float))
     m.add_terms(rows, overrun, -1.0)

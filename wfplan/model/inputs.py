@@ -66,6 +66,11 @@ class ModelInputs:
     def year_of(self, t: int) -> str:
         return self.horizon.year_of(self.periods[t])
 
+    @property
+    def period_years(self) -> np.ndarray:
+        """The financial year of each period index (entitlements and budgets are per year)."""
+        return np.array([self.year_of(t) for t in range(len(self.periods))])
+
 
 def per_period_rate(annual: float, periods_per_year: int) -> float:
     """Convert an annual leaving rate to a per-period rate (compounding)."""
