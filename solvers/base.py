@@ -119,6 +119,7 @@ class SolveOptions:
     start: np.ndarray | None = None  # a known feasible point (MIP start) where the backend takes one
     basis: Basis | None = None  # LP warm start where the backend takes one (and the shape fits)
     keep_basis: bool = False  # report the optimal LP basis in SolveResult.basis, where the backend has one
+    method: str = "auto"  # LP algorithm where the backend offers a choice: "auto", "simplex" or "ipm"
 
 
 @dataclass

@@ -180,7 +180,9 @@ class CbcSolver(Solver):
         warm = options.start is not None and is_mip
         if warm:
             # a known plan (the level before's): CBC starts branch and bound from it
-            start = np.where(lp.integrality, np.round(options.start), options.start)
+            # within the bounds: a plan feasible to the last solver's tolerance may be 1e-13 outside
+            start = np.clip(np.where(lp.integrality, np.round(options.start), options.start), lp.col_lower,
+                            lp.col_upper)
             for variable, value in zip(variables, start.tolist(), strict=True):
                 variable.setInitialValue(value)
         command = _cbc_command(

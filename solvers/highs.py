@@ -137,6 +137,10 @@ class HighsSolver(Solver):
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
+        if options.method in ("simplex", "ipm") and lp.num_integer == 0 and options.basis is None:
+            # the interior point method (with crossover, for a basis and duals) is much
+            # faster on wfplan's degenerate goal levels; a warm basis needs the simplex
+            h.setOptionValue("solver", options.method)
 
         A = lp.A.tocsr()
         is_mip = lp.num_integer > 0

@@ -40,34 +40,45 @@ class PlanTables:
     historic: pd.DataFrame
 
 
-def _clean(a: np.ndarray, integer: bool) -> np.ndarray:
-    """Round solver noise: whole people when integer, 1e-9 otherwise."""
-    return np.round(a) + 0.0 if integer else np.where(np.abs(a) < 1e-9, 0.0, a)
+def _clean(a: np.ndarray, whole: bool) -> np.ndarray:
+    """Round solver noise: to whole people for decisions in integer mode, to 1e-9 otherwise."""
+    return np.round(a) + 0.0 if whole else np.where(np.abs(a) < 1e-9, 0.0, a)
 
 
 def decode(model: Model, solution: PlanSolution) -> PlanTables:
-    """Read the plan out of the solution vector."""
+    """Read the plan out of the solution vector.
+
+    Decisions (recruits, course starts, releases, short time) are whole people
+    in integer mode; leavers, replacements (which follow leavers), course
+    completions and so staff in post are expected values, as the formulation
+    defines them.
+    """
     inputs, b, x = model.inputs, model.builder, solution.x
     assert x is not None
     P, R, T = inputs.shape
     integer = inputs.integer
     val = {name: b.value(name, x) for name in b.variables}
     zeros = np.zeros((P, R, T))
-    stock = _clean(val["stock"], integer)
+    stock = _clean(val["stock"], False)
     starters = _clean(val["starters"], integer)
-    leavers = _clean(val["leavers"], integer)
+    replacements = _clean(val.get("replacements", zeros), False)
+    leavers = _clean(val["leavers"], False)
     released = _clean(val.get("released", zeros), integer)
     short = _clean(val.get("short_time", zeros), integer)
     over = val.get("overstaffed", zeros)
-    trans_out, trans_in = zeros.copy(), zeros.copy()
+    vacancies = _clean(val.get("vacancies", zeros), False)
+    trans_out, trans_in, course_leavers, course_starts = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
     tr = inputs.transitions
     if "started" in val:
-        started, completed = _clean(val["started"], integer), _clean(val["completed"], integer)
+        started = _clean(val["started"], integer)
         for k in range(len(tr)):
-            lead = int(tr["lead_periods"].iloc[k])
-            if lead < T:  # people leave the from-role when their course ends
-                trans_out[:, tr["from_ri"].iloc[k], lead:] += started[:, k, : T - lead]
-            trans_in[:, tr["to_ri"].iloc[k], :] += completed[:, k, :]
+            lead, success = int(tr["lead_periods"].iloc[k]), float(tr["success_rate"].iloc[k])
+            course_starts[:, tr["from_ri"].iloc[k], :] += started[:, k, :]
+            if lead < T:  # people leave the from-role when their course ends: most into the to-role
+                cohort = started[:, k, : T - lead]
+                trans_out[:, tr["from_ri"].iloc[k], lead:] += success * cohort
+                course_leavers[:, tr["from_ri"].iloc[k], lead:] += (1.0 - success) * cohort
+            trans_in[:, tr["to_ri"].iloc[k], :] += _clean(val["completed"][:, k, :], False)
     claim = np.where(inputs.arrs_rate > 0, val.get("claim_wte", zeros), 0.0)
     claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)
     part = inputs.participation[None, :, None]
@@ -85,14 +96,15 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     plan = pd.DataFrame({
         "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
         "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
-        "starters": starters.ravel(), "leavers": leavers.ravel(), "released": released.ravel(),
-        "transitions_out": trans_out.ravel(), "transitions_in": trans_in.ravel(),
-        "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "short_time": short.ravel(),
-        "overstaffed": over.ravel(), "employment_cost": cost.ravel(),
+        "starters": starters.ravel(), "replacements": replacements.ravel(), "leavers": leavers.ravel(),
+        "released": released.ravel(), "training_starts": course_starts.ravel(), "transitions_out": trans_out.ravel(),
+        "training_leavers": course_leavers.ravel(), "transitions_in": trans_in.ravel(),
+        "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "vacancies": vacancies.ravel(),
+        "short_time": short.ravel(), "overstaffed": over.ravel(), "employment_cost": cost.ravel(),
         "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": claim_gbp.ravel(),
     })
     plan["other_spend"] = plan["employment_cost"] - plan["arrs_claim_gbp"]
-    return PlanTables(plan=plan, arrs=_arrs_table(inputs, plan), goals=_goals(model, val, stock, short, over),
+    return PlanTables(plan=plan, arrs=_arrs_table(inputs, plan), goals=_goals(model, solution, val),
                       budgets=_budget_table(inputs, plan, val), **_flows(inputs, plan))
 
 
@@ -108,39 +120,43 @@ def _arrs_table(inputs, plan: pd.DataFrame) -> pd.DataFrame:
     return ent[["pcn", "year", "entitlement", "claims", "headroom"]]
 
 
-def _goals(model: Model, val: dict[str, np.ndarray], stock: np.ndarray, short: np.ndarray,
-           over: np.ndarray) -> pd.DataFrame:
-    inputs = model.inputs
-    rows = []
+def _goals(model: Model, solution: PlanSolution, val: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Every target and demand goal: required, achieved and shortfall.
+
+    ``achieved`` is read off the model's own goal rows (the measure the
+    optimiser used, less its shortfall or unmet column), so it is defined once,
+    in the formulation.  A shortfall below :data:`SHORTFALL_NOISE` (solver
+    rounding) is reported as met, with the requirement as achieved.
+    """
+    inputs, b = model.inputs, model.builder
+    activity = solution.lp.A @ solution.x if solution.lp is not None else None
+    frames = []
     cells = inputs.targets.frame
-    for i, cell in cells.iterrows():
-        members = inputs.targets.pcn_members[i]
-        coef = 1.0 if cell["unit"] == "headcount" else inputs.participation[cell["ri"]]
-        achieved = float(stock[members, cell["ri"], cell["t"]].sum() * coef)
-        if cell["kind"] == "exact":
-            achieved -= float(over[members, cell["ri"], cell["t"]].sum())
-            achieved -= float(short[members, cell["ri"], cell["t"]].sum()) * (1 - inputs.short_capacity[cell["ri"]])
-        rows.append({"goal": "target", "id": cell["target"], "role": cell["role"], "level": cell["level"],
-                     "area": cell["area"], "period": cell["period"], "by": cell["by"], "unit": cell["unit"],
-                     "kind": cell["kind"], "priority": cell["priority"], "hard": cell["hard"],
-                     "required": cell["required"], "achieved": achieved,
-                     "shortfall": max(cell["required"] - achieved, 0.0) if cell["kind"] == "at_least" else 0.0})
+    if len(cells):
+        measure = activity[b.constraints["targets"].ids] - val.get("target_shortfall", np.zeros(len(cells)))
+        frames.append(pd.DataFrame({
+            "goal": "target", "id": cells["target"], "role": cells["role"], "level": cells["level"],
+            "area": cells["area"], "period": cells["period"], "by": cells["by"], "unit": cells["unit"],
+            "kind": cells["kind"], "priority": cells["priority"], "hard": cells["hard"],
+            "required": cells["required"], "achieved": measure,
+            "shortfall": np.where(cells["kind"] == "at_least", np.maximum(cells["required"] - measure, 0.0), 0.0)}))
     d = inputs.demand
-    ppy = inputs.horizon.periods_per_year
-    per_head = inputs.capacity / ppy * inputs.participation
-    loss = per_head * (1 - inputs.short_capacity)
-    for _, row in d.iterrows():
-        members, t = row["members"], row["t"]
-        achieved = float((stock[members, :, t] * per_head).sum() - (short[members, :, t] * loss).sum())
-        rows.append({"goal": "demand", "id": f"demand_{row['level']}_{row['area']}", "role": "",
-                     "level": row["level"], "area": row["area"], "period": row["period"], "by": "",
-                     "unit": "appointments", "kind": "at_least", "priority": row["priority"], "hard": False,
-                     "required": row["required"], "achieved": achieved,
-                     "shortfall": max(row["required"] - achieved, 0.0)})
+    if len(d):
+        unmet = val["unmet_demand"]
+        delivered = activity[b.constraints["demand"].ids] - unmet
+        frames.append(pd.DataFrame({
+            "goal": "demand", "id": "demand_" + d["source_level"] + "_" + d["source_area"], "role": "",
+            "level": d["level"], "area": d["area"],
+            "period": d["period"], "by": "", "unit": "appointments", "kind": "at_least",
+            "priority": d["priority"], "hard": False, "required": d["required"], "achieved": delivered,
+            "shortfall": np.maximum(d["required"] - delivered, 0.0)}))
     columns = ["goal", "id", "role", "level", "area", "period", "by", "unit", "kind", "priority", "hard",
                "required", "achieved", "shortfall"]
-    out = pd.DataFrame(rows, columns=columns)
-    out["shortfall"] = out["shortfall"].where(out["shortfall"] > SHORTFALL_NOISE, 0.0)
+    out = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    noise = out["shortfall"] <= SHORTFALL_NOISE
+    out["shortfall"] = out["shortfall"].where(~noise, 0.0)
+    met = noise & (out["kind"] == "at_least")
+    out["achieved"] = out["achieved"].where(~met, np.maximum(out["achieved"], out["required"]))
     return out
 
 
@@ -167,17 +183,22 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
     types = []
     for role, rate in zip(inputs.roles, roles["participation_rate"], strict=True):
         for direction, flow, label in (("inflow", "recruitment", "Recruited"),
+                                       ("inflow", "replacement", "Recruited to replace leavers (expected)"),
                                        ("inflow", "transition_in", "From training or retraining"),
-                                       ("outflow", "leavers", "Leavers"),
+                                       ("outflow", "leavers", "Leavers (expected)"),
                                        ("outflow", "released", "Released (redundancy)"),
-                                       ("outflow", "transition_out", "Into training or retraining")):
+                                       ("outflow", "transition_out", "Into another role after training or retraining"),
+                                       ("outflow", "training_leavers",
+                                        "Left during training or retraining (did not complete)")):
             types.append({"role": role, "direction": direction, "flow": flow, "label": label,
                           "participation_rate": float(rate)})
     flow_types = pd.DataFrame(types)
     parts = []
-    for column, direction, flow in (("starters", "inflow", "recruitment"), ("transitions_in", "inflow", "transition_in"),
+    for column, direction, flow in (("starters", "inflow", "recruitment"), ("replacements", "inflow", "replacement"),
+                                    ("transitions_in", "inflow", "transition_in"),
                                     ("leavers", "outflow", "leavers"), ("released", "outflow", "released"),
-                                    ("transitions_out", "outflow", "transition_out")):
+                                    ("transitions_out", "outflow", "transition_out"),
+                                    ("training_leavers", "outflow", "training_leavers")):
         part = plan[["pcn", "role", "period", column]].rename(columns={column: "headcount", "pcn": "area"})
         part = part[part["headcount"] != 0]
         parts.append(part.assign(level="pcn", direction=direction, flow=flow))

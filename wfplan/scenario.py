@@ -166,6 +166,8 @@ class Scenario:
         out["weighted_is_estimate"] = weighted.isna().to_numpy()
         out["weighted_list"] = weighted.fillna(registered).astype(float)
         out["practices"] = practices.groupby("pcn").size().reindex(pcns.index).fillna(0).astype(int) if len(practices) else 0
+        need = pcns["need_index"] if "need_index" in pcns else pd.Series(float("nan"), index=pcns.index)
+        out["need_index"] = need.astype("Float64").fillna(1.0).astype(float)
         return out
 
     @cached_property

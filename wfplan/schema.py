@@ -153,6 +153,10 @@ class PcnRow(Row):
     place: Id
     registered_list: OptCount = None
     weighted_list: OptNonNeg = None
+    need_index: OptNonNeg = None
+    """Relative need per registered patient (age, deprivation...; 1 when blank):
+    a demand row whose ``split`` is ``need`` is shared in proportion to
+    registered list x need index."""
 
 
 class PracticeRow(Row):
@@ -191,6 +195,10 @@ class RoleRow(Row):
     short_time_cost: OptNonNeg = None
     short_time_limit: OptNonNeg = None
     short_time_capacity: Rate = 0.5
+    serves: Literal["pcn", "place", "system"] = "pcn"
+    """Whose appointment demand the role's staff meet: their own PCN's (the
+    default), or any PCN of their place or system (a declared shared service,
+    such as a place hub)."""
 
 
 class StaffInPostRow(Row):
@@ -366,7 +374,11 @@ class DemandRow(Row):
     """Appointments per registered patient per year to be met by the planned roles.
 
     Grows by ``annual_growth`` a year from ``from_period``.  Capacity per WTE is
-    each role's ``capacity``.
+    each role's ``capacity``.  Demand belongs to the patients of each PCN: a
+    place or system row is shared out to its PCNs by ``split`` (registered
+    list, weighted list, or registered list x the PCN's ``need_index``), and
+    each PCN's share is met by its own staff (and by roles that serve its
+    place or system; see ``RoleRow.serves``).
     """
 
     level: Level
@@ -376,6 +388,7 @@ class DemandRow(Row):
     annual_growth: Annotated[float, Field(ge=-0.5, le=1.0), AfterValidator(_finite)] = 0.0
     priority: Annotated[int, Field(ge=1, le=9)] = 2
     penalty: NonNeg = 1.0
+    split: Literal["registered_list", "weighted_list", "need"] = "registered_list"
 
 
 # --- the manifest -----------------------------------------------------------

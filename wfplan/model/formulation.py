@@ -2,27 +2,38 @@
 
 Indices: PCN ``p``, role ``r``, period ``t`` (quarter or year), transition
 ``k``.  All blocks are numpy arrays over these grids (see
-:mod:`wfplan.model.builder`).  The maths, in the users' terms
-(``shared/domain.md`` section 6):
+:mod:`wfplan.model.builder`).  The maths, in the users' terms:
 
 Stock and flow, per (p, r, t)::
 
-    stock[t] = stock[t-1] + starters[t] - leavers[t] - released[t]
-               - sum_k started[k, t] (k leaving r) + sum_k completed[k, t] (k arriving in r)
-    expected leavers[t] = attrition[r] * stock[t-1] + entry_loss[r] * starters[t]
+    stock[t] = stock[t-1] + starters[t] + replacements[t] - leavers[t] - released[t]
+               - sum_k started[k, t - lead_k] (k leaving r) + sum_k completed[k, t] (k arriving in r)
 
-``entry_loss`` is the first-year leaving rate (per year step) or its excess
-over the experienced rate (quarter step).  In LP mode leavers equal their
-expectation.  In integer mode (whole people) the *cumulative* leavers stay
-within :data:`LEAVER_WINDOW` of the cumulative expectation (at most one person
-behind, half a person ahead), so leavers are whole people and attrition does
-not vanish in small PCNs by rounding each quarter.
+Leavers are the data's expected attrition, in every mode: the optimiser never
+chooses when people leave.  Per period::
+
+    leavers[t] = attrition[r] x (stock[t-1] - people on a course at t-1)
+                 + entry_loss[r] x recruits[t]                      (year steps)
+                 + sum_j first_year_extra[r] x survival^(j-1) x recruits[t-j]   (quarter steps, j = 1..4)
+
+so recruits of the last year leave at the first-year rate (quarter steps) or
+within their first year (year steps, as in H.P. Williams' manpower model).
+Whole-people plans (integer mode) decide recruits, course starts, releases
+and short time in whole people; ``replacements`` refill posts that leavers
+left (``vacancies`` = leavers to date - replacements to date >= 0), in the
+expected numbers the leavers come in, so a post of one person stays filled
+and staff in post are an expected figure, as in the NHS England trajectory
+template.  LP mode has no replacements: every recruit is a ``starter``.
+
 Training pipelines and retraining: people ``started[k, t]`` stay in the
-from-role until ``t + lead``, when they leave it and ``completed[k, t + lead]``
-= success rate x ``started[k, t]`` join the to-role (cumulatively within half a
-person when integer).
+from-role until ``t + lead``, when they all leave it: ``completed[k, t +
+lead]`` = success rate x ``started[k, t]`` join the to-role and the rest leave
+the workforce (reported as training leavers).  While on a course they are not
+subject to the from-role's attrition, and a training grade's recruits have no
+first-year excess: the course's success rate is their leaving.
 
-Recruitment supply: sum of starters over the PCNs of an area <= max starters.
+Recruitment supply: recruits and replacements summed over the PCNs of an area
+<= max starters.
 
 ARRS: ``claim[p, r, t]`` WTE <= FTE in post above the March 2019 baseline, <=
 the number cap; sum over a year of claim x min(cost, cap) x reimbursement /
@@ -33,8 +44,12 @@ hidden).
 
 Goals: ``at_least`` targets (measure + shortfall >= required), ``exact``
 requirements (staff - overstaffing - (1 - capacity) x short-time =
-required), appointment demand (capacity + unmet >= required); shortfalls
-and unmet demand are priced by priority level.
+required), and appointment demand per PCN (its own staff's capacity, plus
+what declared shared services give it, + unmet >= its share of the demand).
+Shortfalls and unmet demand are priced by priority level; unmet demand is
+priced a little higher as a PCN falls further short
+(:data:`UNMET_SHARE_BANDS`), so where supply runs short PCNs share the
+shortfall in proportion to their demand.
 
 Objective levels, solved lexicographically by default (see
 :mod:`wfplan.model.solve`): ``budget`` overrun, then target and demand
@@ -53,16 +68,16 @@ import numpy as np
 from wfplan.model.builder import INF, ModelBuilder
 from wfplan.model.inputs import ModelInputs
 
-LEAVER_WINDOW = (-1.0, 0.5)
-"""Integer mode: cumulative leavers minus cumulative expected attrition stays in
-this range: leavers may lag the expectation by up to one person and lead it by
-at most half a person (rounding), so early leaving is never a free redundancy
-beyond rounding.  Measured on N&W: a (-0.5, 0.5) window left the first goal
-level unsolved in 200 s; (-1, 1) solved it in ~10 s but let Williams shed a
-person for free (841 < the LP's 841.797); (-1, 0) stalled the demand level."""
-
 UNBOUNDED_CLAIM_WTE = 1e4
 """Big M of the baseline switch where neither a number cap nor an entitlement bounds a claim."""
+
+UNMET_SHARE_BANDS = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0])
+"""Shares of a PCN's appointment demand at which unmet demand is priced one step higher."""
+
+UNMET_SHARE_STEP = 1e-4
+"""The step: an appointment unmet in a PCN already short of more of its demand
+costs 0.01% more, enough to share shortfalls fairly, too little to trade a whole
+appointment for it."""
 
 ENTITLEMENT_MARGIN = 0.01
 """GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
@@ -101,7 +116,10 @@ def build(inputs: ModelInputs) -> Model:
     # stalled at a 12.7% gap; continuous: 1.5% in a minute)
     stock = m.add_variables("stock", (P, R, T))
     starters = m.add_variables("starters", (P, R, T), integer=integer, mask=inputs.recruitable)
-    leavers = m.add_variables("leavers", (P, R, T), integer=integer)
+    # whole-people plans: recruiting to replace leavers follows their expected number
+    replacements = m.add_variables("replacements", (P, R, T), mask=inputs.recruitable) if integer \
+        else np.full((P, R, T), -1, dtype=np.int64)
+    leavers = m.add_variables("leavers", (P, R, T))  # expected values: never a decision
     release_ok = ~np.isnan(inputs.redundancy_cost)
     released = m.add_variables("released", (P, R, T), integer=integer,
                                mask=np.broadcast_to(release_ok[None, :, None], (P, R, T)))
@@ -119,29 +137,39 @@ def build(inputs: ModelInputs) -> Model:
     m.add_terms(balance, stock, 1.0)
     m.add_terms(balance[:, :, 1:], stock[:, :, :-1], -1.0)
     m.add_terms(balance, starters, -1.0)
+    m.add_terms(balance, replacements, -1.0)
     m.add_terms(balance, leavers, 1.0)
     m.add_terms(balance, released, 1.0)
 
+    # leavers are the data's expected attrition, in both modes (see module docstring)
     a = inputs.attrition[None, :, None]
     e = inputs.entry_loss[None, :, None]
     expected_initial = np.zeros((P, R, T))
     expected_initial[:, :, 0] = inputs.attrition[None, :] * inputs.initial
-    if integer:
-        # drift[t] = drift[t-1] + leavers[t] - expected[t], |drift| <= 1/2
-        drift = m.add_variables("leaver_rounding", (P, R, T), lower=LEAVER_WINDOW[0], upper=LEAVER_WINDOW[1])
-        rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
-        m.add_terms(rows, leavers, 1.0)
-        m.add_terms(rows[:, :, 1:], stock[:, :, :-1], -a)
-        m.add_terms(rows, starters, -e)
-        m.add_terms(rows, drift, -1.0)
-        m.add_terms(rows[:, :, 1:], drift[:, :, :-1], 1.0)
-    else:
-        rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
-        m.add_terms(rows, leavers, 1.0)
-        m.add_terms(rows[:, :, 1:], stock[:, :, :-1], -a)
-        m.add_terms(rows, starters, -e)
+    leaver_rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
+    m.add_terms(leaver_rows, leavers, 1.0)
+    m.add_terms(leaver_rows[:, :, 1:], stock[:, :, :-1], -a)
+    m.add_terms(leaver_rows, starters, -e)
+    m.add_terms(leaver_rows, replacements, -e)
+    # quarter steps: recruits of the last year leave at the first-year rate
+    first_year = inputs.first_year_extra
+    survive = 1.0 - (inputs.attrition + first_year)
+    for j in range(1, min(inputs.first_year_periods, T - 1) + 1):
+        weight = (first_year * survive ** (j - 1))[None, :, None]
+        m.add_terms(leaver_rows[:, :, j:], starters[:, :, : T - j], -weight)
+        m.add_terms(leaver_rows[:, :, j:], replacements[:, :, : T - j], -weight)
+    if (replacements >= 0).any():
+        # posts left by leavers are refilled when recruits are found (then or later):
+        # vacancies[t] = vacancies[t-1] + leavers[t] - replacements[t] >= 0
+        refillable = np.broadcast_to(inputs.recruitable.any(axis=2)[:, :, None], (P, R, T))
+        vacancies = m.add_variables("vacancies", (P, R, T), mask=refillable)
+        rows = m.add_constraints("vacancies", (P, R, T), lower=0.0, upper=0.0)
+        m.add_terms(rows, vacancies, 1.0)
+        m.add_terms(rows[:, :, 1:], vacancies[:, :, :-1], -1.0)
+        m.add_terms(rows, np.where(refillable, leavers, -1), -1.0)
+        m.add_terms(rows, replacements, 1.0)
 
-    _transitions(m, inputs, stock, balance)
+    _transitions(m, inputs, stock, balance, leaver_rows)
 
     # --- recruitment supply ---------------------------------------------
     sup = inputs.supply
@@ -149,6 +177,7 @@ def build(inputs: ModelInputs) -> Model:
         rows = m.add_constraints("supply", (len(sup),), upper=sup["max_starters"].to_numpy(float))
         for i, (ri, t, members) in enumerate(zip(sup["ri"], sup["t"], sup["members"], strict=True)):
             m.add_terms(np.full(len(members), rows[i]), starters[members, ri, t], 1.0)
+            m.add_terms(np.full(len(members), rows[i]), replacements[members, ri, t], 1.0)
 
     # --- ARRS claims and entitlement ----------------------------------------
     eligible = inputs.arrs_rate > 0
@@ -246,7 +275,14 @@ def claim_upper_bound(inputs: ModelInputs) -> np.ndarray:
     return np.where(np.isfinite(bound), bound, UNBOUNDED_CLAIM_WTE)
 
 
-def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray) -> None:
+def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray,
+                 leaver_rows: np.ndarray) -> None:
+    """Training pipelines and retraining: whole people start (``started``), and
+    at the course end they all leave the from-role; the success rate's share
+    joins the to-role (``completed``, an expected value like attrition) and the
+    rest leave the workforce (reported as transition leavers).  While on a
+    course, people are not also subject to the from-role's attrition: the
+    success rate is their leaving rate."""
     tr = inputs.transitions
     if tr.empty:
         return
@@ -254,7 +290,7 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
     K = len(tr)
     max_per = tr["max_per_period"].astype(float).fillna(np.inf).to_numpy()
     started = m.add_variables("started", (P, K, T), upper=max_per[None, :, None], integer=inputs.integer)
-    completed = m.add_variables("completed", (P, K, T), integer=inputs.integer)
+    completed = m.add_variables("completed", (P, K, T))
     from_ri = tr["from_ri"].to_numpy(int)
     to_ri = tr["to_ri"].to_numpy(int)
     lead = tr["lead_periods"].to_numpy(int)
@@ -266,20 +302,20 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
         m.add_terms(balance[:, to_ri[k], :], completed[:, k, :], -1.0)
     rows = m.add_constraints("completions", (P, K, T), lower=0.0, upper=0.0)
     m.add_terms(rows, completed, 1.0)
-    if inputs.integer:
-        drift = m.add_variables("completion_rounding", (P, K, T), lower=-0.5, upper=0.5)
-        m.add_terms(rows, drift, -1.0)
-        m.add_terms(rows[:, :, 1:], drift[:, :, :-1], 1.0)
     for k in range(K):
         if lead[k] < T:
             m.add_terms(rows[:, k, lead[k]:], started[:, k, : T - lead[k]], -success[k])
-    # people on a course (started in (t - lead, t]) are part of the from-role's stock at t
+    # people on a course at the end of t (started in (t - lead, t]) are part of the
+    # from-role's stock at t, and not part of its attrition at t + 1
+    attrition = inputs.attrition
     for r in np.unique(from_ri[lead > 0]):
         rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=0.0)
         m.add_terms(rows, stock[:, r, :], -1.0)
         for k in np.flatnonzero((from_ri == r) & (lead > 0)):
             for j in range(min(lead[k], T)):
                 m.add_terms(rows[:, j:], started[:, k, : T - j], 1.0)
+                if T - j - 1 > 0:
+                    m.add_terms(leaver_rows[:, r, j + 1:], started[:, k, : T - j - 1], attrition[r])
     share = tr["max_share_of_destination"].astype(float).to_numpy()
     for k in np.flatnonzero(~np.isnan(share)):
         rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0)
@@ -366,27 +402,52 @@ def _fairness(m: ModelBuilder, inputs: ModelInputs, cells, shortfall: np.ndarray
 
 
 def _demand(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, short_time: np.ndarray) -> None:
+    """Each PCN's share of appointment demand, met by its own staff and by the
+    capacity that roles serving its place or system (declared shared services)
+    give it; what is not met is unmet demand, priced at the row's priority."""
     d = inputs.demand
     if d.empty:
         return
     P, R, T = inputs.shape
     ppy = inputs.horizon.periods_per_year
     per_head = inputs.capacity / ppy * inputs.participation  # appointments per head per period
-    useful = np.flatnonzero(per_head > 0)
+    loss = per_head * (1.0 - inputs.short_capacity)  # lost per head on short time
+    required = d["required"].to_numpy(float)
     unmet = m.add_variables("unmet_demand", (len(d),))
-    rows = m.add_constraints("demand", (len(d),), lower=d["required"].to_numpy(float))
+    rows = m.add_constraints("demand", (len(d),), lower=required)
     m.add_terms(rows, unmet, 1.0)
-    for i, (t, members) in enumerate(zip(d["t"], d["members"], strict=True)):
-        sel = np.ix_(members, useful)
-        cols = stock[:, :, t][sel]
-        m.add_terms(np.full(cols.shape, rows[i]), cols, np.broadcast_to(per_head[useful], cols.shape))
-        st = short_time[:, :, t][sel]
-        loss = per_head[useful] * (1.0 - inputs.short_capacity[useful])
-        m.add_terms(np.full(st.shape, rows[i]), st, -np.broadcast_to(loss, st.shape))
+    # where supply runs short, PCNs share the shortfall in proportion to their demand:
+    # each further slice of a PCN's unmet share is priced a little higher
+    bands = np.diff(UNMET_SHARE_BANDS)
+    slices = m.add_variables("unmet_demand_share", (len(d), len(bands)), upper=required[:, None] * bands[None, :])
+    rows_split = m.add_constraints("unmet_demand_split", (len(d),), lower=0.0, upper=0.0)
+    m.add_terms(rows_split, unmet, 1.0)
+    m.add_terms(rows_split[:, None], slices, -1.0)
+    pi = np.array([members[0] for members in d["members"]], dtype=int)
+    t = d["t"].to_numpy(int)
+    own = np.flatnonzero((per_head > 0) & (inputs.serves == "pcn"))
+    if len(own):
+        m.add_terms(rows[:, None], stock[pi[:, None], own[None, :], t[:, None]], per_head[own][None, :])
+        m.add_terms(rows[:, None], short_time[pi[:, None], own[None, :], t[:, None]], -loss[own][None, :])
+    for level in ("place", "system"):
+        shared_roles = np.flatnonzero((per_head > 0) & (inputs.serves == level))
+        if not len(shared_roles):
+            continue
+        # appointments that the group's shared staff give each PCN's row
+        given = m.add_variables(f"shared_appointments[{level}]", (len(d),))
+        m.add_terms(rows, given, 1.0)
+        group = inputs.pcn_place if level == "place" else np.zeros(P, dtype=int)
+        groups = int(group.max()) + 1
+        pool = m.add_constraints(f"shared_capacity[{level}]", (groups, T), upper=0.0)
+        m.add_terms(pool[group[pi], t], given, 1.0)
+        for r in shared_roles:
+            m.add_terms(pool[group[:, None], np.arange(T)[None, :]], stock[:, r, :], -per_head[r])
+            m.add_terms(pool[group[:, None], np.arange(T)[None, :]], short_time[:, r, :], loss[r])
     for k in range(1, 10):
         sel = d["priority"].to_numpy(int) == k
         if sel.any():
-            m.add_objective(f"p{k}", unmet[sel], d["penalty"].to_numpy(float)[sel])
+            steps = 1.0 + UNMET_SHARE_STEP * np.arange(len(bands))
+            m.add_objective(f"p{k}", slices[sel], d["penalty"].to_numpy(float)[sel, None] * steps[None, :])
 
 
 def _smoothing(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray) -> None:

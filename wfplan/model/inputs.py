@@ -37,8 +37,11 @@ class ModelInputs:
     participation: np.ndarray  # r
     annual_cost: np.ndarray  # r (0 when unknown)
     capacity: np.ndarray  # r, per WTE per year
+    serves: np.ndarray  # r: whose appointment demand the role meets ("pcn", "place" or "system")
+    pcn_place: np.ndarray  # p: index of the PCN's place (in order of first appearance)
     attrition: np.ndarray  # r, per period, experienced staff
-    entry_loss: np.ndarray  # r, share of starters lost in their first year beyond experienced rate
+    entry_loss: np.ndarray  # r, share of recruits lost in the period they start (year steps: the first-year rate)
+    first_year_extra: np.ndarray  # r, per period: first-year rate minus the experienced rate (quarter steps)
     initial: np.ndarray  # p x r headcount at the end of the period before the horizon
     baseline_fte: np.ndarray  # p x r FTE at the ARRS baseline (not claimable)
     recruitable: np.ndarray  # p x r x t bool
@@ -65,6 +68,12 @@ class ModelInputs:
 
     def year_of(self, t: int) -> str:
         return self.horizon.year_of(self.periods[t])
+
+    @property
+    def first_year_periods(self) -> int:
+        """Periods a recruit spends in their first year of service after the one they start in:
+        four for quarters (year steps take the first-year rate at entry instead)."""
+        return 4 if self.horizon.periods_per_year == 4 and self.first_year_extra.any() else 0
 
     @property
     def period_years(self) -> np.ndarray:
@@ -153,15 +162,23 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     participation = role_table["participation_rate"].to_numpy(float)
     annual_cost = role_table["annual_cost"].astype(float).fillna(0.0).to_numpy()
     capacity = role_table["capacity"].to_numpy(float)
+    serves = (role_table["serves"] if "serves" in role_table else pd.Series("pcn", index=role_table.index))
+    serves = serves.fillna("pcn").astype(str).to_numpy()
+    pcn_place = pd.factorize(scenario.pcns.reindex(pcns)["place"])[0]
 
     attr = scenario.table("attrition").set_index("role").reindex(roles)
     annual = attr["annual_rate"].astype(float).fillna(0.0).to_numpy()
     first = attr["first_year_annual_rate"].astype(float).fillna(pd.Series(annual, index=attr.index)).to_numpy()
     attrition = np.array([per_period_rate(a, ppy) for a in annual])
     if ppy == 1:
+        # a year step: recruits leave at the first-year rate within their first year
         entry_loss = first.copy()
+        first_year_extra = np.zeros(len(roles))
     else:
-        entry_loss = np.clip(1.0 - (1.0 - first) / np.maximum(1.0 - annual, 1e-9), 0.0, 1.0)
+        # a quarter step: recruits leave at the first-year quarterly rate during their
+        # first year of service (the FIRST_YEAR_PERIODS quarters after they start)
+        entry_loss = np.zeros(len(roles))
+        first_year_extra = np.array([per_period_rate(f, ppy) for f in first]) - attrition
     missing_attr = [r for r in roles if r not in set(scenario.table("attrition")["role"])]
     if missing_attr:
         notes.append(f"no attrition rate for {', '.join(missing_attr)}: nobody leaves these roles")
@@ -220,11 +237,16 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     transitions = transitions[transitions["from_role"].isin(roles) & transitions["to_role"].isin(roles)]
     transitions["from_ri"] = transitions["from_role"].map(r_index)
     transitions["to_ri"] = transitions["to_role"].map(r_index)
+    # a training grade (the from-role of a course that takes time): its recruits'
+    # first-year leaving is the course's non-completion, not an extra rate
+    training_grades = transitions.loc[transitions["lead_periods"] > 0, "from_ri"].to_numpy(int)
+    first_year_extra[training_grades] = 0.0
 
     inputs = ModelInputs(
         scenario=scenario, horizon=horizon, pcns=pcns, roles=roles, periods=periods, integer=integer,
-        participation=participation, annual_cost=annual_cost, capacity=capacity,
-        attrition=attrition, entry_loss=entry_loss, initial=initial, baseline_fte=baseline_fte,
+        participation=participation, annual_cost=annual_cost, capacity=capacity, serves=serves,
+        pcn_place=pcn_place,
+        attrition=attrition, entry_loss=entry_loss, first_year_extra=first_year_extra, initial=initial, baseline_fte=baseline_fte,
         recruitable=recruitable, supply=supply, arrs_rate=arrs_rate, arrs_wte_cap=arrs_wte_cap,
         entitlement=entitlement, budgets=budgets,
         funding_budget=[None if pd.isna(b) else str(b) for b in role_table["funding_budget"]],
@@ -349,25 +371,49 @@ def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], perio
     return TargetCells(pd.DataFrame(rows, columns=columns), members)
 
 
+def demand_shares(scenario: Scenario, pcns: list[str], split: str, members: np.ndarray) -> np.ndarray:
+    """Each member PCN's share of an area's appointment demand, by the row's ``split``
+    rule: registered list, weighted list, or registered list x need index."""
+    table = scenario.pcns.reindex(pcns)
+    if split == "weighted_list":
+        weight = table["weighted_list"].to_numpy(float)
+    elif split == "need":
+        weight = table["registered_list"].to_numpy(float) * table["need_index"].to_numpy(float)
+    else:
+        weight = table["registered_list"].to_numpy(float)
+    weight = weight[members]
+    total = weight.sum()
+    return weight / total if total > 0 else np.full(len(members), 1.0 / max(len(members), 1))
+
+
 def _expand_demand(scenario: Scenario, pcns: list[str], periods: list[int], horizon: Horizon) -> pd.DataFrame:
-    """Appointments needed per area and period: list x rate / periods per year x growth."""
+    """Appointments needed per PCN and period: the area's list x rate / periods per
+    year x growth, shared out to its PCNs by the row's split rule (the patients
+    of each PCN own their share of the demand)."""
     demand = scenario.table("demand")
     lists = scenario.pcns.reindex(pcns)["registered_list"].to_numpy(float)
     p_index = {p: i for i, p in enumerate(pcns)}
     ppy = horizon.periods_per_year
+    split_of = demand["split"] if "split" in demand else pd.Series("registered_list", index=demand.index)
     rows = []
-    for _, d in demand.iterrows():
+    for d, split in zip(demand.to_dict("records"), split_of, strict=True):
         start = horizon.index(d["from_period"])
         member = np.array([p_index[p] for p in scenario.pcns_in(d["level"], d["area"])], dtype=int)
         patients = lists[member].sum()
+        shares = demand_shares(scenario, pcns, split or "registered_list", member)
         for t, period in enumerate(periods):
             if period < start:
                 continue
             growth = (1.0 + d["annual_growth"]) ** ((period - start) / ppy)
-            rows.append({"level": d["level"], "area": d["area"], "t": t, "period": horizon.label(period),
-                         "required": patients * d["appointments_per_patient"] / ppy * growth,
-                         "priority": int(d["priority"]), "penalty": float(d["penalty"]), "members": member})
-    return pd.DataFrame(rows, columns=["level", "area", "t", "period", "required", "priority", "penalty", "members"])
+            required = patients * d["appointments_per_patient"] / ppy * growth
+            for pi, share in zip(member, shares, strict=True):
+                rows.append({"level": "pcn", "area": pcns[pi], "source_level": d["level"], "source_area": d["area"],
+                             "t": t, "period": horizon.label(period), "required": required * share,
+                             "priority": int(d["priority"]), "penalty": float(d["penalty"]),
+                             "members": np.array([pi], dtype=int)})
+    columns = ["level", "area", "source_level", "source_area", "t", "period", "required", "priority", "penalty",
+               "members"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def year_label(horizon: Horizon, period: int) -> str:

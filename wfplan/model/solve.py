@@ -5,6 +5,14 @@ within a tolerance of its optimum while the next levels are minimised.  The
 reported objective per level is the level's value in the final plan.  A
 time limit applies to the whole run, shared across levels; if a level stops
 early its best plan is kept and the run is labelled not proven optimal.
+
+Whole-people plans (integer mode) are made in three steps
+(:func:`_solve_whole_people`): the LP relaxation is solved level by level,
+which bounds every level of any whole-people plan; its plan is rounded to
+whole people (:mod:`wfplan.model.rounding`); with the whole people fixed,
+the rest of the plan (replacements, shortfalls, claims) is solved level by
+level again.  Each level's distance from the LP's value is the proof of how
+far the plan can be from the best possible one.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,22 +29,45 @@ from solvers import Basis, SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
 from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
-from wfplan.model.start import no_recruitment_bounds, start_from_bounds
+from wfplan.model.rounding import round_plan
 from wfplan.progress import step
-from wfplan.schema import Objective
 from wfplan.workers import process_pool
+
+DEFAULT_GAP = 1e-4
+"""Relative gap at which a level counts as solved, unless the user asks for another."""
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
 GOAL_COST_TIEBREAK = 1e-7
 """Goal levels also carry this weight per unit of the final level (GBP of cost),
-so that among plans that meet goals equally well the solver finds a cheap one
-early; the final level then starts from a good plan.  At 1e-7 a GBP 10m plan
-adds 1 unit (a person short, or an appointment) to a goal level's objective."""
+so that among plans that meet goals equally well the solver finds a cheap one.
+At 1e-7 a GBP 10m plan adds 1 unit (a person short, or an appointment) to a
+goal level's objective.  It also proves the final level: a plan that is
+optimal for ``goal + 1e-7 x cost`` is the cheapest of all plans at least as
+good on the goal (any cheaper one would have a lower weighted objective), so
+when the last goal level was solved to optimality as an LP the final level
+needs no solve of its own (:func:`_certified_by_tiebreak`)."""
 
 ABSOLUTE_TOLERANCE = 1e-5
 """Slack when holding a level at its optimum, per unit of the level's largest coefficient:
 some backends report solutions to ~6 digits."""
 CLAIMS_MINIMUM_SECONDS = 30.0
+
+BRANCH_AND_BOUND_SECONDS = 20.0
+"""With no time limit, how long branch and bound may try to improve a rounded plan
+that is not proven within the gap (on models small enough for it to help)."""
+
+BRANCH_AND_BOUND_MAX_INTEGERS = 1_500
+"""Above this many whole-people columns, branch and bound is not tried without a
+time limit: on N&W's 3,060 it closes no gap in minutes (see benchmarks/)."""
+
+PROOF_ABSOLUTE = 1e-6
+"""A level whose LP bound is 0 counts as proven when the plan is within this many
+units (per unit of the level's largest coefficient) of it."""
+
+IPM_MIN_COLUMNS = 2_000
+"""LP levels with at least this many columns (and no warm basis) are solved by
+the interior point method: on wfplan's goal levels (many PCNs competing for the
+same scarce recruits, a degenerate LP) it is several times faster than simplex."""
 
 MIP_PART_COLUMNS = 2_000
 """With integers, components are packed only up to this many columns: a
@@ -71,13 +102,43 @@ class PlanSolution:
     lp: LinearProgram | None = None
     final: SolveResult | None = None
     bases: list[dict[str, Basis]] = field(default_factory=list)  # per part: optimal LP basis per level, when kept
+    method: str = "direct"  # "direct" (LP or branch and bound) or "rounded LP" (whole people)
 
     @property
     def proven_optimal(self) -> bool:
         return self.status == Status.OPTIMAL
 
 
-def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-4,
+@dataclass(frozen=True)
+class LevelPlan:
+    """What a level-by-level solve of one program needs, whatever the program
+    (the whole model, or one independent part): picklable for worker processes."""
+
+    solver: str
+    vectors: dict[str, np.ndarray]
+    level_order: list[str]
+    mode: str = "lexicographic"
+    cost_weight: float = 1e-6
+    relative_tolerance: float = 1e-9
+    time_limit: float | None = None
+    gap: float = DEFAULT_GAP
+    threads: int = 1
+    claims_free: np.ndarray | None = None
+    first_start: np.ndarray | None = None  # a whole plan to start the first level's branch and bound from
+    hold_floors: dict[str, float] = field(default_factory=dict)
+    warm_bases: dict[str, Basis] = field(default_factory=dict)
+    keep_bases: bool = False
+    progress: bool = True
+
+    def part(self, part: Part, time_limit: float | None, warm_bases: dict[str, Basis]) -> LevelPlan:
+        """This plan for one independent part's columns."""
+        free = None if self.claims_free is None else self.claims_free[part.cols]
+        start = None if self.first_start is None else self.first_start[part.cols]
+        return replace(self, vectors={k: v[part.cols] for k, v in self.vectors.items()}, claims_free=free,
+                       first_start=start, time_limit=time_limit, warm_bases=warm_bases, progress=False)
+
+
+def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = DEFAULT_GAP,
           threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True,
           warm_bases: list[dict[str, Basis]] | None = None, keep_bases: bool = False) -> PlanSolution:
     """Solve every objective level of ``model``.
@@ -95,25 +156,137 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None, 
     started = time.perf_counter()
     backend = get_solver(solver)
     lp = model.builder.build()
-    vectors = {level: model.builder.objective_vector(level) for level in model.level_order}
-    free = claims_columns(model, lp.num_cols)
-    bounds = no_recruitment_bounds(model, lp) if objective_mode(model) == "lexicographic" else None
+    objective = model.inputs.scenario.manifest.objective
+    plan = LevelPlan(
+        solver=backend.name, vectors={level: model.builder.objective_vector(level) for level in model.level_order},
+        level_order=model.level_order, mode=objective.mode, cost_weight=objective.cost_weight,
+        relative_tolerance=objective.relative_tolerance, time_limit=time_limit, gap=gap, threads=threads,
+        claims_free=claims_columns(model, lp.num_cols), keep_bases=keep_bases)
+    build_seconds += time.perf_counter() - started
+    if lp.num_integer and plan.mode == "lexicographic" and "starters" in model.builder.variables:
+        return _solve_whole_people(model, lp, plan, build_seconds, workers, decompose)
+    return _solve_program(lp, plan, build_seconds, workers, decompose, warm_bases)
+
+
+def _solve_program(lp: LinearProgram, plan: LevelPlan, build_seconds: float, workers: int, decompose: bool,
+                   warm_bases: list[dict[str, Basis]] | None = None) -> PlanSolution:
+    """Every level of ``lp``, part by part where it splits into independent parts."""
+    started = time.perf_counter()
     # branch and bound gains most from small parts; LPs are packed to save calls
     parts = independent_parts(lp, MIP_PART_COLUMNS if lp.num_integer else None) if decompose else []
     build_seconds += time.perf_counter() - started
-    objective = model.inputs.scenario.manifest.objective
     if len(parts) > 1 and empty_rows_feasible(lp):
         workers = min(workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
         warm = warm_bases if warm_bases is not None and len(warm_bases) == len(parts) else [{}] * len(parts)
-        return _solve_parts(backend.name, lp, vectors, free, bounds, model.level_order, objective, parts,
-                            time_limit, gap, threads, workers, build_seconds, warm, keep_bases)
-    run = _solve_levels(backend.name, lp, vectors, model.level_order, objective, time_limit, gap, threads, free,
-                        bounds, warm_bases=warm_bases[0] if warm_bases and len(warm_bases) == 1 else None,
-                        keep_bases=keep_bases)
-    solution = _solution(backend.name, run.final, run.levels, vectors, model.level_order, build_seconds,
+        return _solve_parts(lp, plan, parts, workers, build_seconds, warm)
+    if warm_bases and len(warm_bases) == 1:
+        plan = replace(plan, warm_bases=warm_bases[0])
+    run = _solve_levels(lp, plan)
+    solution = _solution(plan, run.final, run.levels, build_seconds,
                          sum(float(rec["seconds"]) for rec in run.levels), run.current)
     solution.bases = [run.bases]
     return solution
+
+
+def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_seconds: float, workers: int,
+                        decompose: bool) -> PlanSolution:
+    """A whole-people plan from the LP relaxation's, with each level's proof.
+
+    1. The LP relaxation, level by level: its value at each level bounds what
+       any whole-people plan can do there (the whole-people plans are some of
+       the LP's plans, held at the same levels).
+    2. Its plan rounded to whole people (recruits, course starts, releases).
+    3. With those fixed, the rest of the plan solved level by level, each level
+       held no tighter than the LP's value plus the gap (so a level within the
+       gap leaves room for the next).
+
+    A level is proven when its value is within the gap of the LP's (or, where
+    the LP's is 0, within :data:`PROOF_ABSOLUTE`).  Should the rounded plan
+    break a rule the rounding does not foresee (a hard target, an exact
+    requirement), the model is solved by branch and bound instead.
+    """
+    started = time.perf_counter()
+    with step("solving the LP relaxation (fractional people)") if plan.progress else nullcontext():
+        relaxed = _solve_program(lp.relaxed(), plan, 0.0, workers, decompose)
+    if relaxed.x is None:
+        relaxed.build_seconds = build_seconds
+        return relaxed
+    # the LP plan's value at each level: held levels are at their LP optimum
+    bounds = {level: value for level, value in relaxed.objectives.items() if level != CLAIMS_LEVEL}
+    with step("rounding to whole people") if plan.progress else nullcontext():
+        rounded = round_plan(model, lp, relaxed.x)
+    floors = {level: value + _proof_slack(plan.vectors[level], value, plan.gap) for level, value in bounds.items()}
+    left = None if plan.time_limit is None else max(plan.time_limit - (time.perf_counter() - started), 1.0)
+    whole = _solve_program(rounded.program(lp), replace(plan, hold_floors=floors, time_limit=left), 0.0, workers,
+                           decompose)
+    seconds = time.perf_counter() - started
+    if whole.x is None:
+        # the rounding broke a rule it does not model: branch and bound from scratch
+        left = None if plan.time_limit is None else max(plan.time_limit - seconds, 1.0)
+        direct = _solve_program(lp, replace(plan, time_limit=left), build_seconds, workers, decompose)
+        direct.message = f"whole-people rounding was infeasible; solved by branch and bound. {direct.message}"
+        direct.solve_seconds += seconds
+        return direct
+    levels = []
+    for rec in whole.levels:
+        level = str(rec["level"])
+        bound = bounds.get(level)
+        value = whole.objectives.get(level)
+        proof = dict(rec, objective=value)
+        if bound is not None and value is not None:
+            within = value - bound <= _proof_slack(plan.vectors[level], bound, plan.gap)
+            proof.update(bound=bound, gap=_relative_gap(value, bound),
+                         status=Status.OPTIMAL.value if within and rec["status"] == Status.OPTIMAL.value
+                         else Status.FEASIBLE.value)
+        levels.append(proof)
+    solution = _solution(plan, whole.final, levels, build_seconds, seconds, lp)
+    solution.method = "rounded LP"
+    solution.message = "; ".join(m for m in (relaxed.message, whole.message) if m)
+    if solution.proven_optimal:
+        return solution
+    # not proven within the gap: branch and bound from the rounded plan, where it can help
+    left = BRANCH_AND_BOUND_SECONDS if plan.time_limit is None else plan.time_limit - seconds
+    if left < 1.0 or (plan.time_limit is None and lp.num_integer > BRANCH_AND_BOUND_MAX_INTEGERS):
+        return solution
+    with step(f"branch and bound for up to {left:.0f} s from the rounded plan") if plan.progress else nullcontext():
+        direct = _solve_program(lp, replace(plan, time_limit=left, first_start=solution.x), build_seconds, workers,
+                                decompose)
+    direct.solve_seconds += seconds
+    # the branch and bound plan, when better, or as good and with its proof
+    if direct.x is not None and (_lexicographically_better(direct, solution, plan) or (
+            direct.proven_optimal and not _lexicographically_better(solution, direct, plan))):
+        direct.method = "rounded LP, improved by branch and bound"
+        return direct
+    solution.solve_seconds = direct.solve_seconds
+    return solution
+
+
+def _lexicographically_better(a: PlanSolution, b: PlanSolution, plan: LevelPlan) -> bool:
+    """Whether plan ``a`` is better than ``b`` at the first level where they differ
+    by more than the level's holding tolerance (the claims step excluded)."""
+    for level in plan.level_order:
+        if level == CLAIMS_LEVEL:
+            continue
+        va, vb = a.objectives.get(level), b.objectives.get(level)
+        if va is None or vb is None:
+            return vb is None and va is not None
+        tol = max(ABSOLUTE_TOLERANCE * _largest(plan.vectors[level]), RELATIVE_TOLERANCE * abs(vb))
+        if va < vb - tol:
+            return True
+        if va > vb + tol:
+            return False
+    return False
+
+
+def _proof_slack(vector: np.ndarray, bound: float, gap: float) -> float:
+    """How far above its bound a level may be and still count as within ``gap``."""
+    return max(gap * abs(bound), PROOF_ABSOLUTE * _largest(vector))
+
+
+def _relative_gap(value: float, bound: float) -> float:
+    """How far, at most, a level is from the best possible: (value - bound) /
+    max(1, |value|), as a solver reports a gap (so a level near 0 is measured in units)."""
+    return max(value - bound, 0.0) / max(1.0, abs(value))
 
 
 @dataclass
@@ -126,96 +299,106 @@ class LevelRun:
     bases: dict[str, Basis] = field(default_factory=dict)
 
 
-def _solve_levels(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], level_order: list[str],
-                  objective: Objective, time_limit: float | None, gap: float, threads: int,
-                  claims_free: np.ndarray | None = None, start_bounds: tuple[np.ndarray, np.ndarray] | None = None,
-                  progress: bool = True, warm_bases: dict[str, Basis] | None = None,
-                  keep_bases: bool = False) -> LevelRun:
-    """Lexicographic (or weighted) solve of one program within ``time_limit`` seconds
-    (``warm_bases``/``keep_bases``: see :func:`solve`)."""
-    backend = get_solver(solver)
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    warm_bases = warm_bases or {}
+def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
+    """Lexicographic (or weighted) solve of one program within ``plan.time_limit`` seconds."""
+    backend = get_solver(plan.solver)
+    deadline = None if plan.time_limit is None else time.perf_counter() + plan.time_limit
     bases: dict[str, Basis] = {}
+    vectors = plan.vectors
 
-    def options(start: np.ndarray | None = None, minimum: float = 0.01, level: str = "") -> SolveOptions:
+    def options(start: np.ndarray | None = None, minimum: float = 0.01, level: str = "",
+                program: LinearProgram | None = None) -> SolveOptions:
         remaining = None if deadline is None else max(deadline - time.perf_counter(), minimum)
-        return SolveOptions(time_limit=remaining, mip_gap=gap, threads=threads, seed=0, start=start,
-                            basis=warm_bases.get(level), keep_basis=keep_bases)
+        basis = plan.warm_bases.get(level)
+        large_lp = program is not None and program.num_integer == 0 and program.num_cols >= IPM_MIN_COLUMNS
+        return SolveOptions(time_limit=remaining, mip_gap=plan.gap, threads=plan.threads, seed=0, start=start,
+                            basis=basis, keep_basis=plan.keep_bases,
+                            method="ipm" if large_lp and basis is None else "auto")
 
     levels: list[dict[str, object]] = []
-    if objective.mode == "weighted":
+    if plan.mode == "weighted":
         c = np.zeros(lp.num_cols)
         for level, vec in vectors.items():
-            weight = WEIGHTED_LEVEL_WEIGHTS.get(level, objective.cost_weight if level.startswith("final") else 1.0)
+            weight = WEIGHTED_LEVEL_WEIGHTS.get(level, plan.cost_weight if level.startswith("final") else 1.0)
             c += weight * vec
         result = backend.solve(lp.with_objective(c), options(level="weighted"))
         kept = {"weighted": result.basis} if result.basis is not None else {}
         return LevelRun(result, [_level_record("weighted", result)], lp, kept)
     current = lp
     final = None
-    start = None
-    if start_bounds is not None and level_order:
-        # recruit nobody: a whole-people plan for the first level to start from
-        start = start_from_bounds(lp, start_bounds, vectors[level_order[0]], options())
-    final_level = next((lv for lv in level_order if lv.startswith("final_")), None)
+    start = plan.first_start
+    final_level = next((lv for lv in plan.level_order if lv.startswith("final_")), None)
     final_vec = vectors[final_level] if final_level else None
+    previous_level = None
     stopped = False  # a level found no plan: the plan above it stands
-    for level in level_order:
+    for level in plan.level_order:
         if stopped and level != CLAIMS_LEVEL:
             continue
         vec = vectors[level]
         objective_vec = vec
         if level.startswith("p") and final_vec is not None:
             objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
-        if level == CLAIMS_LEVEL and start is not None and claims_free is not None:
+        if level == CLAIMS_LEVEL and start is not None and plan.claims_free is not None:
             # staffing is settled: only who pays is left, a small program over the claim columns
-            with step("solving level claims") if progress else nullcontext():
-                held = [vectors[lv] for lv in level_order if lv != CLAIMS_LEVEL]
-                result = solve_claims(backend, current, start, claims_free, objective_vec, held, lp.num_rows,
+            with step("solving level claims") if plan.progress else nullcontext():
+                held = [vectors[lv] for lv in plan.level_order if lv != CLAIMS_LEVEL]
+                result = solve_claims(backend, current, start, plan.claims_free, objective_vec, held, lp.num_rows,
                                       options(None, CLAIMS_MINIMUM_SECONDS))
+        elif level == final_level and _certified_by_tiebreak(final, previous_level, current):
+            result = replace(final, objective=float(vec @ final.x), bound=float(vec @ final.x), solve_seconds=0.0,
+                             message=f"{final.message} (certified by the {previous_level} level's cost tie-break)")
         else:
             problem = current.with_objective(objective_vec)
             # the previous level's plan is feasible for this one: a MIP start
-            with step(f"solving level {level} ({len(levels) + 1}/{len(level_order)}) with {solver}") \
-                    if progress else nullcontext():
-                result = backend.solve(problem, options(start, level=level))
+            with step(f"solving level {level} ({len(levels) + 1}/{len(plan.level_order)}) with {plan.solver}") \
+                    if plan.progress else nullcontext():
+                result = backend.solve(problem, options(start, level=level, program=problem))
         if result.basis is not None:
             bases[level] = result.basis
-        levels.append(_level_record(level, result))
+        levels.append(_level_record(level, result, vec))
         if not result.status.has_solution:
             # keep the previous level's plan: it satisfies every rule.  Who pays
             # for it is still settled (a small LP): otherwise the plan would
             # show no ARRS claims at all.
             final = final if final is not None and final.x is not None else result
-            if start is None or claims_free is None or level == CLAIMS_LEVEL:
+            if start is None or plan.claims_free is None or level == CLAIMS_LEVEL:
                 break
             stopped = True
             continue
         final = result
+        previous_level = level
         value = float(vec @ result.x)
         tol = max(ABSOLUTE_TOLERANCE * _largest(vec), RELATIVE_TOLERANCE * abs(value),
-                  objective.relative_tolerance * abs(value))
+                  plan.relative_tolerance * abs(value))
         start = result.x
         row = sp.csr_matrix(vec.reshape(1, -1))
-        current = current.with_rows(row, np.array([-np.inf]), np.array([value + tol]))
+        hold = max(value + tol, plan.hold_floors.get(level, -np.inf))
+        current = current.with_rows(row, np.array([-np.inf]), np.array([hold]))
     assert final is not None
     return LevelRun(final, levels, current, bases)
 
 
-def _solution(solver: str, final: SolveResult, levels: list[dict[str, object]], vectors: dict[str, np.ndarray],
-              level_order: list[str], build_seconds: float, solve_seconds: float,
-              lp: LinearProgram) -> PlanSolution:
+def _certified_by_tiebreak(previous: SolveResult | None, previous_level: str | None,
+                           program: LinearProgram) -> bool:
+    """Whether the final level's optimum is the previous level's plan (see
+    :data:`GOAL_COST_TIEBREAK`): the previous level was a goal level, solved to
+    optimality as an LP with the final level as its tie-break."""
+    return (previous is not None and previous.x is not None and previous.status == Status.OPTIMAL
+            and previous_level is not None and previous_level.startswith("p") and program.num_integer == 0)
+
+
+def _solution(plan: LevelPlan, final: SolveResult, levels: list[dict[str, object]], build_seconds: float,
+              solve_seconds: float, lp: LinearProgram | None) -> PlanSolution:
     status = final.status
     incomplete = any(rec["status"] != Status.OPTIMAL.value for rec in levels)
     if status.has_solution and incomplete:
         status = Status.FEASIBLE
     objectives = {}
     if final.x is not None:
-        objectives = {level: float(vectors[level] @ final.x) for level in level_order}
+        objectives = {level: float(plan.vectors[level] @ final.x) for level in plan.level_order}
     ranked = [rec for rec in levels if str(rec["level"]).startswith("final_")] or levels
     return PlanSolution(
-        solver=solver, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
+        solver=plan.solver, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
         gap=_worst_gap(levels), build_seconds=build_seconds, solve_seconds=solve_seconds, levels=levels,
         message=final.message, lp=lp, final=final,
     )
@@ -235,11 +418,8 @@ def claims_columns(model: Model, num_cols: int) -> np.ndarray:
     return free
 
 
-def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray], free: np.ndarray,
-                 bounds: tuple[np.ndarray, np.ndarray] | None, level_order: list[str],
-                 objective: Objective, parts: list[Part], time_limit: float | None, gap: float, threads: int,
-                 workers: int, build_seconds: float, warm_bases: list[dict[str, Basis]],
-                 keep_bases: bool) -> PlanSolution:
+def _solve_parts(lp: LinearProgram, plan: LevelPlan, parts: list[Part], workers: int, build_seconds: float,
+                 warm_bases: list[dict[str, Basis]]) -> PlanSolution:
     """Solve independent parts (on ``workers`` processes) and put their plans together.
 
     A part starts with a share of the time left in proportion to its columns
@@ -249,22 +429,20 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
     is the worst part's.
     """
     started = time.perf_counter()
-    deadline = None if time_limit is None else started + time_limit
+    deadline = None if plan.time_limit is None else started + plan.time_limit
     weights = [len(part.cols) for part in parts]
     unfinished = float(sum(weights))
 
-    def task(i: int) -> tuple:
+    def task(i: int) -> tuple[LinearProgram, LevelPlan]:
         share = None
         if deadline is not None:
             left = max(deadline - time.perf_counter(), 0.01)
             share = min(left, max(left * workers * weights[i] / unfinished, MIN_PART_SECONDS))
-        part = parts[i]
-        part_bounds = None if bounds is None else (bounds[0][part.cols], bounds[1][part.cols])
-        return (solver, sub_program(lp, part), {k: v[part.cols] for k, v in vectors.items()},
-                free[part.cols], part_bounds, level_order, objective, share, gap, threads, warm_bases[i], keep_bases)
+        return sub_program(lp, parts[i]), plan.part(parts[i], share, warm_bases[i])
 
     runs: list[LevelRun | None] = [None] * len(parts)
-    with step(f"solving {len(parts)} independent parts with {solver} on {workers} process(es)"):
+    with step(f"solving {len(parts)} independent parts with {plan.solver} on {workers} process(es)") \
+            if plan.progress else nullcontext():
         if workers > 1:
             with process_pool(workers) as pool:
                 waiting = list(range(len(parts)))
@@ -283,11 +461,11 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
                 runs[i] = _solve_task(task(i))
                 unfinished -= weights[i]
     solve_seconds = time.perf_counter() - started
-    levels = [_merge_level(level, [run.levels for run in runs]) for level in level_order]
+    levels = [_merge_level(level, [run.levels for run in runs]) for level in plan.level_order]
     levels = [rec for rec in levels if rec is not None]
     failed = next((run.final for run in runs if run.final.x is None), None)
     if failed is not None:
-        return _solution(solver, failed, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+        return _solution(plan, failed, levels, build_seconds, solve_seconds, lp)
     bases = [run.bases for run in runs]
     x = np.zeros(lp.num_cols)
     for part, run in zip(parts, runs, strict=True):
@@ -295,17 +473,16 @@ def _solve_parts(solver: str, lp: LinearProgram, vectors: dict[str, np.ndarray],
     statuses = [run.final.status for run in runs]
     status = Status.OPTIMAL if all(s == Status.OPTIMAL for s in statuses) else Status.FEASIBLE
     messages = sorted({run.final.message for run in runs if run.final.message})
-    final = SolveResult(solver, status, objective=None, x=x, solve_seconds=solve_seconds,
+    final = SolveResult(plan.solver, status, objective=None, x=x, solve_seconds=solve_seconds,
                         message="; ".join(messages), extra={"parts": len(parts)})
-    solution = _solution(solver, final, levels, vectors, level_order, build_seconds, solve_seconds, lp)
+    solution = _solution(plan, final, levels, build_seconds, solve_seconds, lp)
     solution.bases = bases
     return solution
 
 
-def _solve_task(task: tuple) -> LevelRun:
-    solver, lp, vectors, free, bounds, level_order, objective, time_limit, gap, threads, warm, keep = task
-    run = _solve_levels(solver, lp, vectors, level_order, objective, time_limit, gap, threads, free, bounds,
-                        progress=False, warm_bases=warm, keep_bases=keep)
+def _solve_task(task: tuple[LinearProgram, LevelPlan]) -> LevelRun:
+    lp, plan = task
+    run = _solve_levels(lp, plan)
     return LevelRun(run.final, run.levels, lp, run.bases)  # the held rows stay in the worker
 
 
@@ -412,8 +589,19 @@ def _largest(vec: np.ndarray) -> float:
     return max(1.0, float(np.abs(vec).max(initial=0.0)))
 
 
-def _level_record(level: str, result: SolveResult) -> dict[str, object]:
+def _level_record(level: str, result: SolveResult, vec: np.ndarray | None = None) -> dict[str, object]:
+    """A level's record: its own value in the level's plan (not the solver's objective,
+    which includes the goal levels' cost tie-break), bound and gap."""
+    objective, bound = result.objective, result.bound
+    if vec is not None and result.x is not None and objective is not None:
+        own = float(vec @ result.x)
+        if bound is not None:
+            bound = bound - (objective - own)  # the tie-break's share, taken off the bound too
+        objective = own
+    gap = result.gap
+    if gap is not None and objective is not None and bound is not None and result.status != Status.OPTIMAL:
+        gap = abs(objective - bound) / max(1.0, abs(objective))
     return {
-        "level": level, "status": result.status.value, "objective": result.objective,
-        "bound": result.bound, "gap": result.gap, "seconds": round(result.solve_seconds, 6),
+        "level": level, "status": result.status.value, "objective": objective,
+        "bound": bound, "gap": gap, "seconds": round(result.solve_seconds, 6),
     }

@@ -1,0 +1,403 @@
+"""Whole-people plans from a fractional one: round the LP's recruitment in time order.
+
+The LP relaxation of a whole-people plan is solved in well under a second,
+and its plan is usually a few tenths of a person away from a good
+whole-people plan in each PCN and role.  This module turns such a plan into
+whole people, in the model's own time order, so that the people it puts in
+post are the LP's as nearly as whole people allow:
+
+* each chain (PCN x role for recruits and releases, PCN x course for course
+  starts) follows its *running total*: by the end of period t it has
+  recruited ``round(LP total to t)`` people, so a quarter's 0.3 and the next
+  quarter's 0.3 become nobody then one person, not nobody twice;
+* staff in post are simulated exactly as the formulation's balance defines
+  them (expected leavers, course exits and completions), so a course start
+  is only offered where someone is in post to start it, and a release only
+  where someone is in post to release;
+* recruitment supply (the most starters of a role an area's labour market
+  gives in a period) is kept: when rounding up would exceed it, the people
+  most ahead of their LP running total wait a period.
+
+The result fixes every whole-people column; the continuous rest of the plan
+(shortfalls, unmet appointments, claims) then follows by one LP.  Whatever
+this rounding cannot guarantee (a hard target, an exact requirement) is
+checked by that LP: if it is infeasible the rounding is simply not used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from solvers.base import LinearProgram
+from wfplan.model.formulation import Model
+
+FLOW_BLOCKS = ("starters", "released", "started")
+"""Whole-people columns that are flows: rounded along their running total."""
+
+LEVEL_BLOCKS = ("short_time",)
+"""Whole-people columns that are levels (people on short time in a period): rounded to nearest."""
+
+SLACK = 1e-9
+
+
+@dataclass
+class Rounded:
+    """Whole-people values for every integer column of a program (``lower == upper``)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def program(self, lp: LinearProgram) -> LinearProgram:
+        """``lp`` with the whole-people columns fixed and no integrality left
+        (free binaries, such as the ARRS baseline switch, stay integer)."""
+        fixed = LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, self.lower, self.upper,
+                              lp.integrality & (self.lower < self.upper), lp.offset)
+        return fixed
+
+
+def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int = 9) -> Rounded:
+    """Whole-people values near the fractional plan ``y`` (see the module docstring),
+    keeping the targets of priority ``max_priority`` or higher where supply allows."""
+    b, inputs = model.builder, model.inputs
+    P, R, T = inputs.shape
+    lp_stock = b.value("stock", y)
+    # the targets the LP's plan meets (where it accepts a shortfall, as much as it keeps)
+    required = np.minimum(_required(model, max_priority), np.floor(lp_stock + 0.5 + SLACK))
+    names = [name for name in FLOW_BLOCKS if name in b.variables]
+    target = {name: np.cumsum(b.value(name, y), axis=-1) for name in names}  # LP running totals
+    chosen = {name: np.zeros(b.variables[name].ids.shape) for name in names}
+    done = {name: np.zeros(b.variables[name].ids.shape[:-1]) for name in names}
+    bounds = {name: _bounds(b.variables[name].ids, lp) for name in names}
+    replaceable = b.variables["replacements"].ids >= 0 if "replacements" in b.variables else np.zeros((P, R, T), bool)
+
+    tr = inputs.transitions
+    K = len(tr)
+    from_ri, to_ri = tr["from_ri"].to_numpy(int), tr["to_ri"].to_numpy(int)
+    lead, success = tr["lead_periods"].to_numpy(int), tr["success_rate"].to_numpy(float)
+    share = tr["max_share_of_destination"].astype(float).to_numpy()
+    supply_at = _supply_by_period(inputs, T)
+    capacity: dict[tuple[int, bytes], np.ndarray] = {}  # per supply area: most starters by period
+    for t, rows in enumerate(supply_at):
+        for ri, members, most in rows:
+            capacity.setdefault((ri, members.tobytes()), np.zeros(T))[t] += most
+    rate = inputs.attrition + inputs.first_year_extra  # a post's refills per period, at most
+    per_head = inputs.capacity * inputs.participation  # appointments a person gives a year
+    started = chosen.get("started", np.zeros((P, K, T)))
+
+    stock = inputs.initial.astype(float).copy()
+    on_course = np.zeros((P, R))  # people on a course at the end of the previous period
+    inflow = np.zeros((P, R, T))  # recruits and replacements, for first-year leaving
+    vacancies = np.zeros((P, R))  # posts left by leavers and not yet refilled
+    refillable = replaceable.any(axis=2)
+    survive = 1.0 - (inputs.attrition + inputs.first_year_extra)
+    for t in range(T):
+        # attrition of the previous period's staff who are not on a course, with the
+        # first-year rate for recruits of the last year (quarter steps)
+        base = inputs.attrition[None, :] * (stock - on_course)
+        for j in range(1, min(inputs.first_year_periods, t) + 1):
+            base = base + (inputs.first_year_extra * survive ** (j - 1))[None, :] * inflow[:, :, t - j]
+        # courses ending now (started when lead periods ago) and their completions
+        ending, completions = np.zeros((P, R)), np.zeros((P, R))
+        for k in np.flatnonzero((lead > 0) & (t - lead >= 0)):
+            ending[:, from_ri[k]] += started[:, k, t - lead[k]]
+            completions[:, to_ri[k]] += success[k] * started[:, k, t - lead[k]]
+        on_course = on_course - ending
+        # inflow: recruits (whole people) and replacements, which refill posts that
+        # leavers vacated (now or earlier).  Targets come first: the refills and
+        # new posts that keep staff at a target's requirement; then new posts that
+        # bring staff in post to the LP's (any s in [needed - open posts, needed]
+        # hits it exactly); then the LP's other refills.
+        e = inputs.entry_loss[None, :]
+        carried = stock - ending + completions - base  # nobody recruited or replaced
+        needed = (lp_stock[:, :, t] - carried) / (1.0 - e)
+        open_posts = np.where(replaceable[:, :, t], (vacancies + base) / (1.0 - e), 0.0)
+        short = np.maximum(required[:, :, t] - carried, 0.0) / (1.0 - e)
+        target_refills = np.minimum(short, open_posts)
+        target_posts = np.ceil(np.maximum(short - open_posts, 0.0) - SLACK)
+        starters = np.zeros((P, R))
+        if "starters" in chosen:
+            low, high = bounds["starters"][0][..., t], bounds["starters"][1][..., t]
+            target_posts = np.clip(target_posts, low, high)
+            # new posts the LP's staff in post need beyond refilling every vacancy; a
+            # chain ahead of the LP without recruiting anyone counts negative
+            beyond = np.where(needed > open_posts, needed - open_posts, np.minimum(needed, 0.0))
+            potential = carried + open_posts  # staff in post if every vacancy were refilled
+            early = target_posts.copy()
+            kept = np.zeros(len(supply_at[t]))
+            for i, (ri, members, most) in enumerate(supply_at[t]):
+                # posts that targets due later need and later supply cannot all bring
+                due = _due_now(required[members, ri, t:], potential[members, ri], carried[members, ri],
+                               capacity[(ri, members.tobytes())][t:], rate[ri])
+                early[members, ri] = np.maximum(early[members, ri], np.minimum(due, high[members, ri]))
+                # recruits and replacements come from the same labour market: the
+                # targets' refills keep their share
+                kept[i] = min(float(target_refills[members, ri].sum()), most)
+            # whole people per role and area (the LP's total beyond its vacancies,
+            # rounded) and per PCN (its total, rounded), by controlled rounding
+            starters = _controlled_round(beyond, early, high, supply_at[t], kept, per_head)
+            for i, (ri, members, most) in enumerate(supply_at[t]):
+                # posts that follow the LP wait first, then posts for later targets,
+                # then posts for targets due now
+                for floor in (early, target_posts, low):
+                    _fit_supply(starters, members, ri, most - kept[i], starters - beyond, floor)
+            starters = np.clip(starters, low, high)
+        refill = np.where(replaceable[:, :, t], (vacancies + base + e * starters) / (1.0 - e), 0.0)
+        replaced = np.minimum(np.maximum(np.clip(needed - starters, 0.0, None), target_refills), refill)
+        for ri, members, most in supply_at[t]:
+            spare = most - float(starters[members, ri].sum())
+            first = np.minimum(replaced[members, ri], target_refills[members, ri])
+            others = replaced[members, ri] - first
+            if first.sum() > spare:
+                first *= max(spare, 0.0) / first.sum()
+                others[:] = 0.0
+            elif first.sum() + others.sum() > spare:
+                others *= (spare - first.sum()) / others.sum()
+            replaced[members, ri] = first + others
+        stock_now = carried + (starters + replaced) * (1.0 - e)
+        inflow[:, :, t] = starters + replaced
+        vacancies = np.where(refillable, vacancies + base + e * (starters + replaced) - replaced, 0.0)
+
+        # course starts: only people in post who are not already on a course
+        started_now = np.zeros((P, K))
+        if "started" in chosen:
+            want = _follow(target["started"][..., t], done["started"], bounds["started"], t)
+            for k in range(K):
+                r = from_ri[k]
+                take = np.minimum(want[:, k], np.floor(np.maximum(stock_now[:, r] - on_course[:, r], 0.0) + SLACK))
+                if not np.isnan(share[k]):
+                    destination = stock_now[:, to_ri[k]] + (success[k] * take if lead[k] == 0 else 0.0)
+                    take = np.minimum(take, np.floor(np.maximum(share[k] * destination, 0.0) + SLACK))
+                if lead[k] == 0:
+                    stock_now[:, r] -= take
+                    stock_now[:, to_ri[k]] += success[k] * take
+                else:
+                    on_course[:, r] += take
+                started_now[:, k] = take
+            started[..., t] = started_now
+        # releases: only people in post and not on a course
+        released = np.zeros((P, R))
+        if "released" in chosen:
+            want = _follow(target["released"][..., t], done["released"], bounds["released"], t)
+            released = np.minimum(want, np.floor(np.maximum(stock_now - on_course, 0.0) + SLACK))
+        stock = stock_now - released
+        for name, now in (("starters", starters), ("released", released), ("started", started_now)):
+            if name in chosen:
+                chosen[name][..., t] = now
+                done[name] = done[name] + now
+
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    for name, values in chosen.items():
+        _fix(b.variables[name].ids, values, lower, upper)
+    for name in LEVEL_BLOCKS:
+        if name in b.variables:
+            ids = b.variables[name].ids
+            present = ids[ids >= 0]
+            whole = np.clip(np.round(y[present]), np.ceil(lp.col_lower[present] - SLACK),
+                            np.floor(lp.col_upper[present] + SLACK))
+            lower[present] = upper[present] = whole
+    return Rounded(lower, upper)
+
+
+def _lead_exits(started: np.ndarray, from_ri: np.ndarray, lead: np.ndarray, t: int, P: int, R: int) -> np.ndarray:
+    """People whose course (lead > 0) ends at ``t``, counted in their from-role."""
+    out = np.zeros((P, R))
+    for k in range(len(lead)):
+        if lead[k] > 0 and t - lead[k] >= 0:
+            out[:, from_ri[k]] += started[:, k, t - lead[k]]
+    return out
+
+
+def _required(model: Model, max_priority: int) -> np.ndarray:
+    """Per PCN, role and period: the headcount that PCN targets of priority 1 to
+    ``max_priority`` require there (0 where none)."""
+    inputs = model.inputs
+    cells = inputs.targets.frame
+    required = np.zeros(inputs.shape)
+    if cells.empty or max_priority < 1:
+        return required
+    for i, (ri, t, need, unit, priority) in enumerate(zip(cells["ri"], cells["t"], cells["required"],
+                                                            cells["unit"], cells["priority"], strict=True)):
+        members = inputs.targets.pcn_members[i]
+        if len(members) != 1 or priority > max_priority:
+            continue
+        headcount = need if unit == "headcount" else need / max(inputs.participation[ri], 1e-9)
+        p = int(members[0])
+        required[p, ri, t] = max(required[p, ri, t], headcount)
+    return required
+
+
+def _bounds(ids: np.ndarray, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-people column bounds on a block's grid (0 where a column is absent)."""
+    present = ids >= 0
+    low, high = np.zeros(ids.shape), np.zeros(ids.shape)
+    low[present] = np.ceil(lp.col_lower[ids[present]] - SLACK)
+    high[present] = np.floor(lp.col_upper[ids[present]] + SLACK)
+    return low, high
+
+
+def _follow(target: np.ndarray, done: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], t: int) -> np.ndarray:
+    """Whole people this period so the running total is the LP's running total, rounded."""
+    want = np.floor(target + 0.5 + SLACK) - done
+    return np.clip(want, bounds[0][..., t], bounds[1][..., t])
+
+
+def _due_now(required: np.ndarray, potential: np.ndarray, carried: np.ndarray, capacity: np.ndarray,
+             rate: float) -> np.ndarray:
+    """Per chain of one supply area: new posts to create now so that every later
+    target can be met, earliest deadline first.
+
+    ``required[p, s]`` is chain p's target headcount s periods from now,
+    ``potential[p]`` its staff if every vacancy were refilled (``carried[p]``
+    if none were), ``capacity[s]``
+    the area's supply s periods from now.  A chain needs ``ceil(required -
+    potential)`` new posts by each deadline; the supply of the periods after
+    this one, less what keeps the targets' posts refilled (``rate`` a period),
+    holds only so many: what it cannot hold is recruited now, for the chains
+    whose deadlines come first.
+    """
+    P, S = required.shape
+    if S <= 1 or not required.any():
+        return np.zeros(P)
+    held = np.maximum.accumulate(required[:, 1:], axis=1)  # headcount each chain must reach by then
+    posts = np.ceil(np.maximum(held - potential[:, None], 0.0) - SLACK)
+    needed_by = posts.sum(axis=0)  # new posts the area needs by each later deadline
+    # supply by each later deadline, less the refills that keep posts filled until
+    # then: leavers at ``rate`` a period from the posts that exist now, and from
+    # the new ones for half the time (they come spread over the periods before)
+    existing = np.minimum(held, potential[:, None])
+    waiting = np.maximum(existing - carried[:, None], 0.0).sum(axis=0)  # vacancies to refill by then
+    refills_by = waiting + rate * (existing.sum(axis=0) + 0.5 * needed_by) * np.arange(1, S)
+    whole_by = np.floor(np.cumsum(capacity[1:]) - refills_by + SLACK)
+    now = int(max(0.0, float(np.max(needed_by - whole_by))))
+    if now == 0:
+        return np.zeros(P)
+    out = np.zeros(P)
+    # earliest deadline first: each chain's posts due by the first deadline, then the next
+    for s in range(posts.shape[1]):
+        for p in np.flatnonzero(posts[:, s] > out):
+            take = min(now, int(posts[p, s] - out[p]))
+            out[p] += take
+            now -= take
+            if now <= 0:
+                return out
+    return out
+
+
+def _controlled_round(beyond: np.ndarray, floor: np.ndarray, most: np.ndarray,
+                      supply_rows: list[tuple[int, np.ndarray, float]], kept: np.ndarray,
+                      per_head: np.ndarray) -> np.ndarray:
+    """Whole new posts per PCN and role for one period: each chain gets its
+    wanted number (``beyond``, fractional; at least ``floor``) rounded down or
+    up, so that each role's total in a supply area is its wanted total
+    rounded (the labour market and cost follow the LP) and each PCN's total is
+    its wanted total rounded down or up (its appointments follow the LP).
+
+    This is controlled rounding of a PCN x role table (Cox, 1987): the choice
+    of which chains round up is a transportation problem, whose LP has whole
+    optimal vertices, solved here by HiGHS's simplex.  Among the roundings
+    that keep both totals, chains with the larger fractions (weighted by the
+    appointments a person gives) round up.  A PCN total that cannot be kept
+    is kept as nearly as possible.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, vstack
+
+    P, R = beyond.shape
+    wanted = np.clip(np.maximum(beyond, floor), floor, most)
+    whole = np.minimum(np.floor(wanted + SLACK), most)
+    frac = np.where(whole < most, wanted - whole, 0.0)
+    cells: list[tuple[int, int]] = []
+    group_of: list[int] = []
+    totals: list[float] = []
+    seen = np.zeros((P, R), dtype=bool)
+    for g, (ri, members, cap) in enumerate(supply_rows):
+        fresh = members[~seen[members, ri]]
+        seen[fresh, ri] = True
+        want = float(np.floor(max(float(beyond[members, ri].sum()), 0.0) + 0.5 + SLACK))
+        room = np.floor(cap - kept[g] + SLACK)
+        total = max(min(want, room), float(whole[members, ri].sum())) - float(whole[fresh, ri].sum())
+        movable = [p for p in fresh if frac[p, ri] > 0 or whole[p, ri] < most[p, ri]]
+        totals.append(float(np.clip(total, 0.0, len([p for p in movable if whole[p, ri] < most[p, ri]]))))
+        for p in movable:
+            if whole[p, ri] < most[p, ri]:
+                cells.append((int(p), int(ri)))
+                group_of.append(g)
+    if not cells:
+        return whole
+    n, G = len(cells), len(supply_rows)
+    pcn = np.array([c[0] for c in cells])
+    role = np.array([c[1] for c in cells])
+    f = frac[pcn, role]
+    # columns: z (n, in [0, 1]); then per PCN slack below / above its rounded total
+    row_frac = np.zeros(P)
+    np.add.at(row_frac, pcn, f)
+    lo, hi = np.floor(row_frac + SLACK), np.ceil(row_frac - SLACK)
+    A_eq = coo_matrix((np.ones(n), (np.array(group_of), np.arange(n))), shape=(G, n + 2 * P))
+    A_pcn = coo_matrix((np.concatenate([np.ones(n), np.ones(P), -np.ones(P)]),
+                        (np.concatenate([pcn, np.arange(P), np.arange(P)]),
+                         np.concatenate([np.arange(n), n + np.arange(P), n + P + np.arange(P)]))),
+                       shape=(P, n + 2 * P))
+    weight = per_head[role] / max(float(per_head.max()), 1.0)
+    c = np.concatenate([-(f * (0.5 + weight)), np.full(2 * P, 10.0)])
+    result = linprog(c, A_ub=vstack([A_pcn, -A_pcn]).tocsr(), b_ub=np.concatenate([hi, -lo]),
+                     A_eq=A_eq.tocsr(), b_eq=np.array(totals), bounds=[(0.0, 1.0)] * n + [(0.0, None)] * (2 * P),
+                     method="highs-ds")
+    if result.status != 0:
+        return whole
+    z = np.round(result.x[:n])
+    out = whole.copy()
+    np.add.at(out, (pcn, role), z)
+    return out
+
+
+def _share_out(wanted: np.ndarray, floor: np.ndarray, most: np.ndarray) -> np.ndarray:
+    """Whole people for chains that want ``wanted`` (fractional, negative when
+    a chain is ahead): their total rounded, at least ``floor`` each (posts a
+    target needs), the rest one by one to the chain furthest behind."""
+    whole = floor.copy()
+    extra = int(np.floor(float(wanted.sum()) + 0.5 + SLACK) - whole.sum())
+    for _ in range(max(extra, 0)):
+        behind = np.where(whole < most, wanted - whole, -np.inf)
+        p = int(np.argmax(behind))
+        if not np.isfinite(behind[p]) or behind[p] <= -0.5:
+            break
+        whole[p] += 1
+    return whole
+
+
+def _fit_supply(want: np.ndarray, members: np.ndarray, ri: int, most: float, ahead: np.ndarray,
+                low: np.ndarray) -> None:
+    """Trim ``want[members, ri]`` to ``most`` people, never below ``low``,
+    taking first from the chains furthest ahead of the LP (they wait a period)."""
+    excess = float(want[members, ri].sum()) - np.floor(most + SLACK)
+    if excess <= 0:
+        return
+    order = members[np.argsort(-ahead[members, ri], kind="stable")]
+    while excess > 0:
+        progressed = False
+        for p in order:
+            if excess <= 0:
+                break
+            if want[p, ri] >= low[p, ri] + 1:
+                want[p, ri] -= 1
+                ahead[p, ri] -= 1
+                excess -= 1
+                progressed = True
+        if not progressed:
+            break
+
+
+def _supply_by_period(inputs, T: int) -> list[list[tuple[int, np.ndarray, float]]]:
+    """Supply rows grouped by period: (role index, member PCNs, most starters)."""
+    by_t: list[list[tuple[int, np.ndarray, float]]] = [[] for _ in range(T)]
+    sup = inputs.supply
+    for ri, t, members, most in zip(sup["ri"], sup["t"], sup["members"], sup["max_starters"], strict=True):
+        by_t[int(t)].append((int(ri), np.asarray(members, dtype=int), float(most)))
+    return by_t
+
+
+def _fix(ids: np.ndarray, values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    present = ids >= 0
+    lower[ids[present]] = upper[ids[present]] = values[present]
