@@ -9,6 +9,11 @@ named ``_...``, are ignored.  Cells are read as the text a CSV would hold and
 validated by the same code as CSV tables, so a problem is reported with the
 workbook, sheet, row and column just like a CSV problem.  A formula cell is
 read through the value the spreadsheet saved with it.
+
+Reading is bounded: the file is checked first (:mod:`wfplan.xlsx_guard`: no
+zip bomb, no XML entities, at most a million cells), then each sheet is
+parsed row by row, so only cells that exist cost anything, and a cell beyond
+row 1,000,000 or column 256 is an error naming the sheet and the cell.
 """
 
 from __future__ import annotations
@@ -110,9 +115,10 @@ def _sheet_cells(ws: Any, shown: str, problems: list[Problem], budget: list[int]
                                             f"{number}; wfplan reads at most {MAX_SHEET_ROWS:,} rows and "
                                             f"{MAX_SHEET_COLUMNS} columns (delete the unused rows and columns)",
                                             sheet=ws.title))
-            budget[0] -= len(cells)
+            budget[0] -= len(cells) + 1
             if budget[0] < 0:
-                raise ScenarioError(Problem(shown, f"holds more than {MAX_WORKBOOK_CELLS:,} cells", sheet=ws.title))
+                raise ScenarioError(Problem(shown, f"holds more than {MAX_WORKBOOK_CELLS:,} cells and rows",
+                                            sheet=ws.title))
             texts = [""] * (max((c["column"] for c in cells), default=0))
             for cell in cells:
                 value = cell["value"]

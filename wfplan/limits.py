@@ -47,8 +47,10 @@ MAX_SHEET_ROWS = 1_000_000
 MAX_SHEET_COLUMNS = 256
 """A workbook sheet's used range may reach row 1,000,000 and column IV (256)."""
 
-MAX_WORKBOOK_CELLS = 5_000_000
-"""Most cells (rows x columns of used ranges, all sheets) read from one workbook."""
+MAX_WORKBOOK_CELLS = 1_000_000
+"""Most cells and rows (counted in the sheets' XML before parsing) in one workbook: openpyxl parses
+about 25,000 cells a second, so this bounds a workbook's reading to under a minute.  An England-size
+synthetic scenario (1,250 PCNs) has 580,000."""
 
 MAX_WORKBOOK_MEMBERS = 1_000
 """Most files inside one .xlsx (a zip archive)."""

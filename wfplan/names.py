@@ -27,6 +27,8 @@ EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udff
 
 
 def _first_control(text: str, allowed: frozenset[str]) -> str | None:
+    if text.isprintable():  # the common case, at C speed: no control, format or unassigned character
+        return None
     return next((c for c in text if c not in allowed and is_control(c)), None)
 
 

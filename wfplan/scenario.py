@@ -173,11 +173,13 @@ class Scenario:
         return self.table("roles").set_index("role", drop=False)
 
     def areas(self, level: str) -> set[str]:
-        if level == Level.SYSTEM:
-            return {self.system}
-        if level == Level.PLACE:
-            return set(self.table("places")["place"])
-        return set(self.table("pcns")["pcn"])
+        """The area ids at ``level`` (a set built once: checks call this for every row of every table)."""
+        return self._areas[Level(level)]
+
+    @cached_property
+    def _areas(self) -> dict[Level, set[str]]:
+        return {Level.SYSTEM: {self.system}, Level.PLACE: set(self.table("places")["place"]),
+                Level.PCN: set(self.table("pcns")["pcn"])}
 
     def pcns_in(self, level: str, area: str) -> list[str]:
         """The PCN ids inside an area (file order)."""
