@@ -40,7 +40,7 @@ def test_a_default_named_table_linked_outside_the_scenario_is_not_read(tiny_scen
     secret.write_text("role,annual_rate\nTOP-SECRET-LINE,0.1\n")
     (tiny_scenario / "attrition.csv").unlink()
     (tiny_scenario / "attrition.csv").symlink_to(secret)
-    text = _rejected(tiny_scenario, "attrition.csv", "outside the scenario directory")
+    text = _rejected(tiny_scenario, "attrition.csv", "leads outside its directory")
     assert "TOP-SECRET-LINE" not in text
     assert "secret.csv" not in text  # named as the user sees it, not as the file it leads to
 

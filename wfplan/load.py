@@ -31,9 +31,9 @@ from pydantic import ValidationError
 
 from wfplan import run_inputs
 from wfplan.errors import Problem, ScenarioError, ScenarioWarning, display_path
-from wfplan.limits import MAX_EXTENDS_DEPTH, MAX_MANIFEST_BYTES, MAX_SCENARIO_LAYERS
+from wfplan.limits import MAX_EXTENDS_DEPTH, MAX_MANIFEST_BYTES, MAX_SCENARIO_LAYERS, max_scenario_rows
 from wfplan.overrides import apply_overrides
-from wfplan.safe_read import read_input_bytes
+from wfplan.safe_read import confinement_problem, inside, read_input_bytes
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Manifest
 from wfplan.structured_text import parse_document
@@ -44,30 +44,11 @@ MAX_FILE_WARNINGS = 20
 """Most 'file is not read' warnings for one scenario directory."""
 
 
-def _inside(directory: Path, candidate: Path) -> bool:
-    try:
-        candidate.resolve().relative_to(directory.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
-def _confined(directory: Path, path: Path, shown: str, what: str) -> Problem | None:
-    """Why ``path`` (a name in ``directory``) may not be read, or None: a dangling or escaping link."""
-    if path.is_symlink():
-        if not path.exists():
-            return Problem(shown, f"{what} is a symbolic link to {os.readlink(path)!r}, which does not exist")
-        if not _inside(directory, path):
-            return Problem(shown, f"{what} is a symbolic link that leads outside the scenario directory; "
-                                  "wfplan reads only files inside it")
-    return None
-
-
 def find_manifest(directory: Path) -> Path:
     for name in MANIFEST_NAMES:
         candidate = directory / name
         if os.path.lexists(candidate):
-            problem = _confined(directory, candidate, display_path(candidate), "the manifest")
+            problem = confinement_problem(directory, candidate, display_path(candidate), "the manifest")
             if problem is not None:
                 raise ScenarioError(problem)
             return candidate
@@ -126,7 +107,7 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
                                     column=f"tables.{table}", value=table))
             continue
         path = directory / relative
-        if Path(relative).is_absolute() or not _inside(directory, path):
+        if Path(relative).is_absolute() or not inside(directory, path):
             problems.append(Problem(manifest_shown, "table files must lie inside the scenario directory",
                                     column=f"tables.{table}", value=relative))
             continue
@@ -140,7 +121,7 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
         default = directory / f"{table}.csv"
         if table in files or table in manifest.tables or not os.path.lexists(default):
             continue
-        problem = _confined(directory, default, display_path(default), "this table file")
+        problem = confinement_problem(directory, default, display_path(default), "this table file")
         if problem is not None:
             problems.append(problem)
             continue
@@ -178,9 +159,13 @@ def _warn_about_unread_tables(directory: Path, files: dict[str, Path]) -> None:
             break
 
 
-def _load_layer(directory: Path, seen: tuple[Path, ...], layers: list[Path],
+def _load_layer(directory: Path, seen: tuple[Path, ...], layers: list[Path], rows_left: list[int],
                 ) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
-    """Load one scenario directory and, first, the bases it extends."""
+    """Load one scenario directory and, first, the bases it extends.
+
+    ``layers`` lists the directories loaded so far and ``rows_left`` holds the
+    rows all tables may still have (both shared by every layer of one load).
+    """
     directory = directory.resolve()
     if directory in seen:
         chain = " -> ".join(display_path(p) for p in (*seen, directory))
@@ -207,13 +192,14 @@ def _load_layer(directory: Path, seen: tuple[Path, ...], layers: list[Path],
         if len(layers) >= MAX_SCENARIO_LAYERS:
             raise ScenarioError(Problem(manifest_shown, f"extends more than {MAX_SCENARIO_LAYERS} scenario "
                                         "directories in all", column="extends", value=base))
-        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory), layers)
+        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory), layers, rows_left)
         tables.update(base_tables)
         files_read.extend(base_files)
     problems: list[Problem] = []
     for table, path in _table_files(directory, manifest, manifest_shown).items():
         try:
-            tables[table] = read_csv_table(path, TABLES[table], display_path(path))
+            tables[table] = read_csv_table(path, TABLES[table], display_path(path), max_rows=rows_left[0])
+            rows_left[0] -= len(tables[table])
             files_read.append(path)
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -236,7 +222,7 @@ def load_scenario(path: Path | str) -> Scenario:
 
         manifest, tables, files = read_workbook(path)
     elif path.is_dir():
-        manifest, tables, files = _load_layer(path, (), [])
+        manifest, tables, files = _load_layer(path, (), [], [max_scenario_rows()])
     else:
         raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
     return apply_overrides(Scenario.build(manifest, tables, source_files=files, root=path))

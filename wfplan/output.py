@@ -329,7 +329,7 @@ def write_csv(frame: pd.DataFrame, path: Path, people: bool = True) -> None:
     if people:
         frame = frame.copy()
         for column in frame.columns:
-            if frame[column].dtype == object:
+            if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
                 frame[column] = frame[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 

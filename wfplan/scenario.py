@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from wfplan.errors import Problem, ScenarioError
+from wfplan.limits import MAX_PROBLEMS
 from wfplan.periods import FinancialYear, PeriodError, Quarter
 from wfplan.schema import TABLES, Level, Manifest
 from wfplan.tables import Located
@@ -229,6 +230,8 @@ class Scenario:
             seen: dict[tuple, Located] = {}
             key_cols = KEYS[name]
             for loc in located:
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 key = tuple(getattr(loc.row, c) for c in key_cols)
                 if key in seen:
                     first = seen[key]
@@ -270,11 +273,15 @@ class Scenario:
         role_ids = {loc.row.role for loc in self.rows.get("roles", [])}
         for name, columns in ROLE_COLUMNS.items():
             for loc in self.rows.get(name, []):
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 for col in columns:
                     if getattr(loc.row, col) not in role_ids:
                         problems.append(loc.problem(col, "unknown role (not in roles)"))
         for name in ("staff_in_post", "planned_flows", "historic_fte", "supply", "budgets", "demand", "targets"):
             for loc in self.rows.get(name, []):
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 area = getattr(loc.row, "area", None)
                 if area is None:
                     continue

@@ -15,14 +15,14 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from wfplan.errors import Problem, ScenarioError
-from wfplan.limits import MAX_PROBLEMS, MAX_TABLE_COLUMNS
+from wfplan.limits import MAX_PROBLEMS, MAX_TABLE_COLUMNS, max_scenario_rows
 from wfplan.safe_read import read_input_bytes
 from wfplan.schema import Row
 
@@ -33,7 +33,7 @@ UTF8_MULTIBYTE = re.compile(
 """A well-formed UTF-8 sequence of two or more bytes: a Windows-1252 file practically never holds one."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Located:
     """A validated row and where it came from (for cross-reference errors)."""
 
@@ -141,12 +141,16 @@ def check_header(header: list[str], model: type[Row], file: str, sheet: str | No
 
 
 def validate_records(
-    records: list[tuple[int, dict[str, str]]],
+    records: Iterable[tuple[int, dict[str, str]]],
     model: type[Row],
     file: str,
     sheet: str | None = None,
 ) -> list[Located]:
-    """Validate (line, {column: text}) records; raise one error listing every bad cell."""
+    """Validate (line, {column: text}) records; raise one error listing every bad cell.
+
+    ``records`` may be a generator: each is validated as it comes, so the raw
+    text of a large table is never held all at once.
+    """
     problems: list[Problem] = []
     rows: list[Located] = []
     for line, record in records:
@@ -170,12 +174,15 @@ def validate_records(
 
 
 def read_csv_table(path: Path, model: type[Row], display: str,
-                   cell: Callable[[str], str] | None = None) -> list[Located]:
+                   cell: Callable[[str], str] | None = None, max_rows: int | None = None) -> list[Located]:
     """Read and validate one CSV table; raise :class:`ScenarioError` on any problem.
 
     ``cell`` maps each data cell's text before validation (plan directories'
     CSVs undo the apostrophe :func:`wfplan.excel_safety.csv_safe` added).
+    More than ``max_rows`` rows (default :func:`~wfplan.limits.max_scenario_rows`)
+    is an error: memory and time grow with the rows validated.
     """
+    max_rows = max_scenario_rows() if max_rows is None else max_rows
     if path.is_dir():
         raise ScenarioError(Problem(display, "is a directory; expected a CSV file"))
     data = read_input_bytes(path, display)
@@ -187,34 +194,53 @@ def read_csv_table(path: Path, model: type[Row], display: str,
     if "\x00" in text:
         raise ScenarioError(Problem(display, "contains NUL bytes: is it a CSV file?"))
     reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
-    records: list[tuple[int, dict[str, str]]] = []
+    del data, text  # the reader holds its own copy: keep one, not three
     try:
         first = next(reader, None)
-        if first is None or not any(cell.strip() for cell in first):
-            raise ScenarioError(Problem(display, "is empty: expected a header row naming the columns"))
-        header = [cell.strip() for cell in first]
-        header_problems = check_header(header, model, display)
-        if header_problems:
-            raise ScenarioError(header_problems)
-        for number, cells in enumerate(reader, start=2):  # one row at a time: memory grows with valid rows only
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) > len(header):
-                extra = [c for c in cells[len(header):] if c.strip()]
-                if extra:
-                    problems.append(
-                        Problem(display, f"row has {len(cells)} cells but the header has {len(header)}",
-                                row=number, value=extra[0])
-                    )
-                    if len(problems) >= MAX_PROBLEMS:
-                        break
-                    continue
-            if cell is not None:
-                cells = [cell(c) for c in cells]
-            records.append((number, dict(zip(header, cells, strict=False))))
     except csv.Error as exc:
         raise ScenarioError(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num)) from None
-    if problems:
-        raise ScenarioError(capped(problems))
-    return validate_records(records, model, display)
+    if first is None or not any(cell.strip() for cell in first):
+        raise ScenarioError(Problem(display, "is empty: expected a header row naming the columns"))
+    header = [cell.strip() for cell in first]
+    header_problems = check_header(header, model, display)
+    if header_problems:
+        raise ScenarioError(header_problems)
+    shape: list[Problem] = []  # rows with too many cells: reported instead of any cell problem
+
+    def records() -> Iterator[tuple[int, dict[str, str]]]:
+        count = 0
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                count += 1
+                if count > max_rows:
+                    shape.append(Problem(display, f"has more than {max_rows:,} rows (with the other tables of "
+                                                  "the scenario): if it is genuine, raise the input limit with "
+                                                  "wfplan --max-input-mb", row=number))
+                    return
+                if len(cells) > len(header):
+                    extra = [c for c in cells[len(header):] if c.strip()]
+                    if extra:
+                        shape.append(Problem(display, f"row has {len(cells)} cells but the header has "
+                                                      f"{len(header)}", row=number, value=extra[0]))
+                        if len(shape) >= MAX_PROBLEMS:
+                            return
+                        continue
+                if shape:
+                    continue  # only the shape problems will be reported: do not validate more rows
+                if cell is not None:
+                    cells = [cell(c) for c in cells]
+                yield number, dict(zip(header, cells, strict=False))
+        except csv.Error as exc:
+            shape.append(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num))
+
+    try:
+        rows = validate_records(records(), model, display)
+    except ScenarioError:
+        if not shape:
+            raise
+        rows = []
+    if shape:
+        raise ScenarioError(capped(shape))
+    return rows
