@@ -205,6 +205,7 @@ def _prepare(target: Path, kind: str, force: bool) -> None:
 
 def _commit_directory(staging: Path, target: Path, force: bool) -> None:
     os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes owner-only directories
+    aside: Path | None = None
     with signals_held():
         check_not_an_input(target)
         if os.path.lexists(target):
@@ -223,13 +224,14 @@ def _commit_directory(staging: Path, target: Path, force: bool) -> None:
             except OSError as exc:
                 os.rename(aside, target)
                 raise _output_error(target, exc) from None
-            shutil.rmtree(aside, ignore_errors=True)
         else:
             try:
                 os.rename(staging, target)  # fails (ENOTEMPTY) if another run has put its output there
             except OSError as exc:
                 raise _output_error(target, exc) from None
         _committed.append(target)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)  # outside the held block: a large old output takes time
 
 
 def _commit_file(staging: Path, target: Path, force: bool) -> None:
