@@ -50,11 +50,12 @@ def confinement_problem(directory: Path, path: Path, shown: str, what: str) -> P
     return None
 
 
-def too_large(shown: str, size: int | None, limit: int) -> ScenarioError:
+def too_large(shown: str, size: int | None, limit: int, adjustable: bool = True) -> ScenarioError:
     what = "" if size is None else f" ({size / 1024 / 1024:,.1f} MiB)"
-    return ScenarioError(Problem(shown, f"is larger than the {limit / 1024 / 1024:,.0f} MiB wfplan reads{what}: "
-                                        f"if it is genuine, raise the limit with wfplan --max-input-mb or "
-                                        f"{ENVIRONMENT_VARIABLE}"))
+    advice = (f": if it is genuine, raise the limit with wfplan --max-input-mb or {ENVIRONMENT_VARIABLE}"
+              if adjustable else ": no genuine one is that large")
+    return ScenarioError(Problem(shown, f"is larger than the {limit / 1024 / 1024:,.0f} MiB wfplan reads{what}"
+                                        f"{advice}"))
 
 
 def read_input_bytes(path: Path, shown: str, limit: int | None = None, within: Path | None = None) -> bytes:
@@ -67,6 +68,7 @@ def read_input_bytes(path: Path, shown: str, limit: int | None = None, within: P
         problem = confinement_problem(within, path, shown, "the file")
         if problem is not None:
             raise ScenarioError(problem)
+    adjustable = limit is None
     limit = max_input_bytes() if limit is None else limit
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -80,7 +82,7 @@ def read_input_bytes(path: Path, shown: str, limit: int | None = None, within: P
         if not stat.S_ISREG(info.st_mode):
             raise ScenarioError(Problem(shown, f"is {_kind(info.st_mode)}, not a file: wfplan reads only regular files"))
         if info.st_size > limit:
-            raise too_large(shown, info.st_size, limit)
+            raise too_large(shown, info.st_size, limit, adjustable)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         chunks: list[bytes] = []
@@ -92,7 +94,7 @@ def read_input_bytes(path: Path, shown: str, limit: int | None = None, within: P
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise too_large(shown, None, limit)
+                raise too_large(shown, None, limit, adjustable)
     except OSError as exc:
         raise ScenarioError(Problem(shown, f"cannot be read: {exc.strerror or exc}")) from None
     finally:

@@ -151,7 +151,8 @@ Text = Annotated[str, Field(max_length=500), AfterValidator(check_name)]
 OptText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=5000),
                     AfterValidator(check_free_text)]
 """Free text (source, note): at most 5,000 characters; tabs and line breaks but no other controls."""
-FreeText = Annotated[str, Field(max_length=5000), AfterValidator(check_free_text)]
+Description = Annotated[str, Field(max_length=500), AfterValidator(check_free_text)]
+"""A manifest's description: at most 500 characters, line breaks allowed."""
 Number = Annotated[float, AfterValidator(_finite)]
 NonNeg = _bounded(MAX_GENERIC)
 OptNonNeg = _bounded(MAX_GENERIC, optional=True)
@@ -527,7 +528,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text
-    description: FreeText = ""
+    description: Description = ""
     extends: list[str] = Field(default_factory=list)
     horizon: Horizon | None = None
     tables: dict[str, str] = Field(default_factory=dict)
