@@ -32,6 +32,7 @@ from wfplan import trajectory as tj
 from wfplan.errors import Problem, ScenarioError, display_path
 from wfplan.periods import FinancialYear, PeriodError, Quarter, parse_span
 from wfplan.plan_io import load_scenario_or_plan
+from wfplan.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
 from wfplan.scenario import Scenario
 
 CATEGORY = {"GP": "GP", "Nurses": "Clinical", "Direct Patient Care": "Clinical",
@@ -251,13 +252,9 @@ def _area_sheet(wb: Workbook, scenario: Scenario, traj: tj.Trajectory, level: st
     return ws.title
 
 
-def _arrs_sheets(wb: Workbook, scenario: Scenario, plan_dir: Path) -> list[str]:
-    """One sheet per financial year: claimed WTE and claims per PCN and role, entitlement, headroom."""
-    try:
-        plan = pd.read_csv(plan_dir / "plan.csv")
-        arrs = pd.read_csv(plan_dir / "arrs.csv")
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(Problem(display_path(plan_dir), f"plan directory is incomplete: {exc}")) from None
+def _arrs_sheets(wb: Workbook, scenario: Scenario, plan: pd.DataFrame, arrs: pd.DataFrame) -> list[str]:
+    """One sheet per financial year: claimed WTE and claims per PCN and role, entitlement, headroom
+    (from a validated plan directory's plan.csv and arrs.csv)."""
     pcns = scenario.pcns
     roles = scenario.roles
     names = []
@@ -312,7 +309,8 @@ def _arrs_sheets(wb: Workbook, scenario: Scenario, plan_dir: Path) -> list[str]:
 def build_checkpoint(path: Path, level: str = "system", year: str | None = None) -> tuple[Workbook, CheckpointResult]:
     """Build the checkpoint workbook for a scenario, workbook or plan directory (nothing written)."""
     path = Path(path)
-    scenario, flows, historic = load_scenario_or_plan(path)
+    plan_dir = read_plan_directory(path, tables=("plan", "arrs")) if is_plan_dir(path) else None
+    scenario, flows, historic = read_plan_flows(plan_dir) if plan_dir is not None else load_scenario_or_plan(path)
     if scenario.horizon is not None and scenario.horizon.step != "quarter" and flows is not None:
         raise ScenarioError(Problem(display_path(path), "the checkpoint template is quarterly; this plan's "
                                     "horizon is in years"))
@@ -340,8 +338,8 @@ def build_checkpoint(path: Path, level: str = "system", year: str | None = None)
     for a in areas:
         sheets.append(_area_sheet(wb, scenario, traj, a.level, a.area, fy, names.get((a.level, a.area), a.area),
                                   source, notes))
-    if flows is not None:
-        sheets += _arrs_sheets(wb, scenario, path)
+    if plan_dir is not None:
+        sheets += _arrs_sheets(wb, scenario, plan_dir.table("plan"), plan_dir.table("arrs"))
     return wb, CheckpointResult(sheets, chosen, notes)
 
 

@@ -1,8 +1,15 @@
 """The wfplan command line: every command is defined here.
 
 Data flows one way: load -> validate -> build -> solve -> explain -> export.
-User errors (bad scenario, existing output, missing solver) print a located
-message and exit with code 2; ``--debug`` shows the traceback instead.
+User errors (bad scenario, an output that cannot be written, missing solver)
+print a located message and exit with code 2; ``--debug`` shows the
+traceback instead.  Messages are cut and their control characters escaped
+(:mod:`wfplan.message_text`); scenario warnings print as ``warning: ...``.
+
+Every command that writes checks its output path before any work
+(:func:`check_out`): never an input of the run, never ``.``, a parent that
+is a file or a name too long; the check is repeated when the output is put
+in place, once every input (bases through ``extends``) is known.
 """
 
 from __future__ import annotations
@@ -12,19 +19,25 @@ import functools
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from wfplan import output, run_inputs
 from wfplan.errors import (
     EXIT_USER_ERROR,
-    OutputExistsError,
+    OutputError,
     Problem,
     ScenarioError,
+    ScenarioWarning,
     SolverUnavailableError,
 )
+from wfplan.limits import ENVIRONMENT_VARIABLE, set_max_input_mb
+from wfplan.message_text import terminal_safe
+from wfplan.output_paths import check_output_path
 from wfplan.workers import ONE_BLAS_THREAD
 
 # numpy is not loaded yet: give it one BLAS thread, so that no idle BLAS thread
@@ -33,7 +46,19 @@ from wfplan.workers import ONE_BLAS_THREAD
 for _name, _value in ONE_BLAS_THREAD.items():
     os.environ.setdefault(_name, _value)
 
-USER_ERRORS = (ScenarioError, OutputExistsError, SolverUnavailableError)
+USER_ERRORS = (ScenarioError, OutputError, SolverUnavailableError)
+
+
+def _error(text: str) -> None:
+    click.echo(terminal_safe(f"error: {text}"), err=True)
+
+
+def _interrupted_message() -> str:
+    """What an interrupted run changed: truly nothing, or the outputs it had already put in place."""
+    done = output.committed()
+    if not done:
+        return "interrupted: no output was changed"
+    return "interrupted after writing " + ", ".join(str(p) for p in done)
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,25 +73,89 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except USER_ERRORS as exc:
             if debug:
                 raise
-            click.echo(f"error: {exc}", err=True)
+            _error(str(exc))
+            sys.exit(EXIT_USER_ERROR)
+        except OSError as exc:  # a file system refusing (disk full, permissions): say where, no traceback
+            if debug:
+                raise
+            where = exc.filename if exc.filename is not None else "a file"
+            _error(f"{where}: {exc.strerror or exc}")
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
-            click.echo("interrupted: no output was changed", err=True)
+            click.echo(terminal_safe(_interrupted_message()), err=True)
             sys.exit(130)
 
     return wrapper
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Scenario warnings as one readable line on stderr (other warnings as Python shows them)."""
+    if issubclass(category, ScenarioWarning):
+        click.echo(terminal_safe(f"warning: {message}"), err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.option("--max-input-mb", type=click.FloatRange(min=0, min_open=True), envvar=ENVIRONMENT_VARIABLE,
+              default=None, show_envvar=True,
+              help="Largest input file read, in MiB (default 64): raise it for a genuinely larger scenario.")
 @click.version_option(package_name="wfplan")
-def main(debug: bool) -> None:
+def main(debug: bool, max_input_mb: float | None) -> None:
     """wfplan: workforce planning optimisation for NHS primary care.
 
     A scenario is a directory with scenario.toml and CSV tables (or an .xlsx
     workbook). Start with `wfplan validate`, then `wfplan plan`.
     """
     signal.signal(signal.SIGTERM, _terminate)
+    set_max_input_mb(max_input_mb)
+    run_inputs.clear()
+    output.reset_committed()
+    warnings.simplefilter("always", ScenarioWarning)
+    warnings.showwarning = _show_warning
+
+
+def note_inputs(*paths: Path) -> None:
+    """Record the inputs named on the command line, so an output can be checked before any work.
+
+    A plan directory's inputs are its files and its ``scenario/`` (not the
+    directory itself: ``explain PLAN --out PLAN`` adds binding.csv to it).
+    """
+    from wfplan.load import MANIFEST_NAMES
+    from wfplan.plan_reader import is_plan_dir, plan_files
+
+    for path in paths:
+        if is_plan_dir(path):
+            run_inputs.record(path / "scenario", "scenario directory")
+            for file in plan_files(path):
+                run_inputs.record(file)
+        elif path.is_dir():
+            if any(os.path.lexists(path / name) for name in MANIFEST_NAMES):
+                run_inputs.record(path, "scenario directory")  # otherwise the command says what it is not
+        elif path.is_file():
+            run_inputs.record(path, "file")
+
+
+def check_out(out: Path | None, kind: str, force: bool, *inputs: Path, into_existing: list[str] | None = None,
+              ) -> None:
+    """Refuse a bad output path before any work (see :mod:`wfplan.output_paths`).
+
+    ``into_existing``: the command writes these files into ``out`` when it is
+    an existing directory (explain, diagnose, sensitivity), so those are checked.
+    """
+    if out is None:
+        return
+    note_inputs(*inputs)
+    if into_existing and out.is_dir():
+        for name in into_existing:
+            check_output_path(out / name, "file", force)
+    else:
+        check_output_path(out, kind, force)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -122,6 +211,7 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
     from wfplan.plan_io import load_scenario_or_plan
     from wfplan.report_text import rolling_table
 
+    check_out(out_dir, "directory", force, scenario)
     loaded, flows, historic = load_scenario_or_plan(scenario)
     if loaded.horizon is not None and loaded.horizon.step != "quarter" and flows is not None:
         raise ScenarioError(Problem(str(scenario), "the checkpoint trajectory is quarterly; this plan is in years"))
@@ -171,7 +261,9 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
 
     if deterministic and time_limit is not None:
         raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")
+    check_out(out_dir, "directory", force, scenario)
     loaded = load_scenario(scenario)
+    check_out(out_dir, "directory", force)  # again: the bases it extends are known now
     with interruptible_solve():
         result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
                           integer=False if relax else None, workers=workers, decompose=not single_model)
@@ -230,6 +322,7 @@ def export_checkpoint(source: Path, out_file: Path, level: str, year: str | None
     """
     from wfplan.checkpoint import export_checkpoint as run_export
 
+    check_out(out_file, "file", force, source)
     result = run_export(source, out_file, level=level, year=year, force=force)
     for note in result.notes:
         click.echo(f"note: {note}")
@@ -246,6 +339,7 @@ def template(xlsx: Path, force: bool) -> None:
     from wfplan.excel_io import write_template
     from wfplan.output import atomic_file
 
+    check_out(xlsx, "file", force)
     with atomic_file(xlsx, force=force) as staging:
         write_template(staging)
     click.echo(f"wrote {xlsx}")
@@ -266,9 +360,10 @@ def convert(src: Path, dst: Path, force: bool) -> None:
     from wfplan.output import atomic_directory, atomic_file
     from wfplan.snapshot import write_scenario
 
-    if src.exists() and dst.exists() and src.resolve() == dst.resolve():
-        raise click.UsageError("SRC and DST are the same path")
+    kind = "file" if dst.suffix.lower() == ".xlsx" else "directory"
+    check_out(dst, kind, force, src)
     loaded = load_scenario(src)
+    check_out(dst, kind, force)  # again: the bases it extends are known now
     if dst.suffix.lower() == ".xlsx":
         with atomic_file(dst, force=force) as staging:
             write_workbook(loaded, staging)
@@ -288,6 +383,7 @@ def report(plan_dir: Path, out_file: Path, force: bool) -> None:
     """Write a readable, printable HTML report of the plan in PLAN_DIR."""
     from wfplan.report import write_report
 
+    check_out(out_file, "file", force, plan_dir)
     write_report(plan_dir, out_file, force=force)
     click.echo(f"wrote {out_file}")
 
@@ -311,6 +407,7 @@ def diagnose(scenario: Path, solver: str, out_dir: Path | None, relax: bool, tim
     conflicting hard rules, or the rules that stop each missed goal."""
     from wfplan.explain.commands import run_diagnose
 
+    check_out(out_dir, "directory", force, scenario, into_existing=["diagnosis.csv"])
     sys.exit(run_diagnose(scenario, solver=solver, out_dir=out_dir, force=force, relax=relax,
                           time_limit=time_limit, echo=click.echo))
 
@@ -329,6 +426,7 @@ def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float |
     supply, ARRS entitlement, budgets and caps at their limits, with local marginal values."""
     from wfplan.explain.commands import run_explain
 
+    check_out(out_dir, "directory", force, source, into_existing=["binding.csv"])
     sys.exit(run_explain(source, out_dir=out_dir, force=force, fixed=fixed, time_limit=time_limit,
                          echo=click.echo))
 
@@ -350,6 +448,7 @@ def compare(base: Path, others: tuple[Path, ...], out_dir: Path, relax: bool, so
     goal attainment, cost, staff by role and quarter, and which inputs differ."""
     from wfplan.explain.commands import run_compare
 
+    check_out(out_dir, "directory", force, base, *others)
     sys.exit(run_compare([base, *others], out_dir=out_dir, force=force, relax=relax, solver=solver,
                          time_limit=time_limit, gap=gap, echo=click.echo))
 
@@ -372,6 +471,7 @@ def sensitivity(scenario: Path, vary: str, value_range: str, out_dir: Path | Non
     cost, claims and staff at the horizon's end."""
     from wfplan.explain.commands import run_sensitivity_command
 
+    check_out(out_dir, "directory", force, scenario, into_existing=["sensitivity.csv"])
     sys.exit(run_sensitivity_command(scenario, vary=vary, value_range=value_range, out_dir=out_dir, force=force,
                                      relax=relax, solver=solver, time_limit=time_limit, gap=gap,
                                      echo=click.echo))
@@ -392,6 +492,7 @@ def synth(pcns: int, systems: int, seed: int, out_dir: Path, force: bool) -> Non
 
     if pcns < systems:
         raise click.BadParameter("need at least one PCN per system", param_hint="--pcns")
+    check_out(out_dir, "directory", force)
     scenario = synth_scenario(pcns, systems, seed)
     write_synthetic(scenario, out_dir, force=force)
     click.echo(f"wrote {out_dir}: {pcns} PCNs, {len(scenario.rows['places'])} places, {systems} systems")
@@ -425,9 +526,9 @@ def sweep(scenario: Path, samples: int, vary: tuple[str, ...], grid: tuple[str, 
         [parse_vary(v) for v in vary], [parse_grid(g) for g in grid]
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    if out_dir.exists() and not force:
-        raise OutputExistsError(f"{out_dir} already exists: use --force to replace it")
+    check_out(out_dir, "directory", force, scenario)
     base = load_scenario(scenario)
+    check_out(out_dir, "directory", force)  # again: the bases it extends are known now
     options = SweepOptions(solver=solver, integer=False if relax else None, time_limit=time_limit, gap=gap,
                            claims=claims)
     try:

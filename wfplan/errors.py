@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from wfplan.message_text import escape_controls, shown_message, shown_value
+
 EXIT_USER_ERROR = 2
 
 
@@ -26,15 +28,15 @@ class Problem:
     sheet: str | None = None
 
     def __str__(self) -> str:
-        where = self.file
+        where = escape_controls(self.file)
         if self.sheet:
-            where += f" [sheet {self.sheet}]"
+            where += f" [sheet {shown_message(self.sheet)}]"
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
-        shown = "" if self.value is None else f": value {self.value!r}"
-        return f"{where}{shown}: {self.message}"
+            where += f", column '{shown_message(self.column)}'"
+        shown = "" if self.value is None else f": value {shown_value(self.value)}"
+        return f"{where}{shown}: {shown_message(self.message)}"
 
 
 class ScenarioError(Exception):
@@ -57,18 +59,42 @@ class SolverUnavailableError(Exception):
     """A requested solver backend is not installed or cannot run here."""
 
 
-class OutputExistsError(Exception):
+class OutputError(Exception):
+    """An output cannot be written where asked: names the path and what is wrong."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{shown_message(str(path))}: {problem}")
+
+
+class OutputExistsError(OutputError):
     """An output directory or file exists and ``--force`` was not given."""
+
+    def __init__(self, path: Path | str, problem: str = "already exists: use --force to replace it"):
+        super().__init__(path, problem)
+
+
+class ScenarioWarning(UserWarning):
+    """Something in a scenario that is probably a mistake but not an error (a misspelt table file)."""
 
 
 def display_path(path: Path | str, root: Path | None = None) -> str:
-    """A short path for messages: relative to ``root`` (or the cwd) where possible."""
+    """A short path for messages: relative to ``root`` (or the cwd) where possible.
+
+    The last component is not resolved, so a symbolic link is named as the
+    user wrote it, not as the file it leads to.
+    """
     p = Path(path)
+    try:
+        resolved = p.resolve() if p.name in ("", ".", "..") else p.parent.resolve() / p.name
+    except (OSError, RuntimeError):
+        return str(p)
     for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            return str(p.resolve().relative_to(base.resolve()))
-        except ValueError:
+            return str(resolved.relative_to(base.resolve()))
+        except (ValueError, OSError, RuntimeError):
             continue
     return str(p)

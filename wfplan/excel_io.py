@@ -9,29 +9,43 @@ named ``_...``, are ignored.  Cells are read as the text a CSV would hold and
 validated by the same code as CSV tables, so a problem is reported with the
 workbook, sheet, row and column just like a CSV problem.  A formula cell is
 read through the value the spreadsheet saved with it.
+
+Reading is bounded: the file is checked first (:mod:`wfplan.xlsx_guard`: no
+zip bomb, no XML entities, at most a million cells), then each sheet is
+parsed row by row, so only cells that exist cost anything, and a cell beyond
+row 1,000,000 or column 256 is an error naming the sheet and the cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import SHEET_MAIN_NS
 from pydantic import ValidationError
 
 from wfplan import excel_style as st
 from wfplan import excel_template as tpl
 from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan.limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_WORKBOOK_CELLS
+from wfplan.safe_read import read_input_bytes
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Horizon, Manifest, ModelSettings, Objective
 from wfplan.snapshot import manifest_dict
 from wfplan.tables import Located, check_header, validate_records
+from wfplan.xlsx_guard import check_workbook
+
+FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
 
 MANIFEST_SHEET = "scenario"
 IGNORED = {tpl.INSTRUCTIONS_SHEET, tpl.LISTS_SHEET}
@@ -56,39 +70,70 @@ def cell_text(value: Any) -> str:
 # --- reading ------------------------------------------------------------------
 
 
-def _open(path: Path, shown: str, data_only: bool) -> Workbook:
+class _CellParser(WorkSheetParser):
+    """openpyxl's sheet parser reading saved values (``data_only``) that also says which cells hold formulas."""
+
+    def parse_cell(self, element):  # type: ignore[no-untyped-def]
+        cell = super().parse_cell(element)
+        formula = element.find(FORMULA_TAG)
+        cell["formula"] = None if formula is None else "=" + (formula.text or "")
+        return cell
+
+
+def _open(data: bytes, shown: str) -> Workbook:
+    """The workbook, read-only (sheets are parsed row by row when read), after the safety checks."""
+    check_workbook(data, shown)
     try:
-        return load_workbook(path, data_only=data_only)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
+            IndexError, AttributeError, SyntaxError) as exc:
         raise ScenarioError(Problem(shown, f"is not a readable .xlsx workbook: {exc}")) from None
 
 
-def _sheet_cells(ws: Worksheet, cached: Worksheet | None, shown: str,
-                 problems: list[Problem]) -> list[tuple[int, list[str]]]:
-    """(row number, cell texts) for every row of a sheet; formulas read through their saved values."""
+def _sheet_cells(ws: Any, shown: str, problems: list[Problem], budget: list[int]) -> list[tuple[int, list[str]]]:
+    """(row number, cell texts) for every row of a sheet that has cells; formulas read through their saved values.
+
+    Rows are parsed one at a time from the sheet's XML, so only cells that exist
+    cost anything; a cell beyond :data:`MAX_SHEET_ROWS` x :data:`MAX_SHEET_COLUMNS`,
+    or more than ``budget[0]`` cells in the workbook, stop reading with an error.
+    """
     out: list[tuple[int, list[str]]] = []
 
-    def column(cell) -> str:  # the header name, as CSV errors give it, else the column letter
-        names = out[0][1] if out and cell.row > out[0][0] else []
-        index = cell.column - 1
-        return names[index].strip() if index < len(names) and names[index].strip() else cell.column_letter
+    def column(number: int) -> str:  # the header name, as CSV errors give it, else the column letter
+        names = out[0][1] if out and out[0][0] == 1 else []
+        index = number - 1
+        return names[index].strip() if index < len(names) and names[index].strip() else get_column_letter(number)
 
-    for row in ws.iter_rows():
-        texts = []
-        for cell in row:
-            value = cell.value
-            if cell.data_type == "f":
-                value = cached[cell.coordinate].value if cached is not None else None
-                if value is None:
+    wb = ws.parent
+    with ws._get_source() as source:  # openpyxl's own read-only iteration pads every row to the sheet's width
+        parser = _CellParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for number, cells in parser.parse():
+            if number > MAX_SHEET_ROWS or any(c["column"] > MAX_SHEET_COLUMNS for c in cells):
+                far = max(cells, key=lambda c: c["column"]) if cells else {"column": 1}
+                raise ScenarioError(Problem(shown, f"the sheet uses cells up to {get_column_letter(far['column'])}"
+                                            f"{number}; wfplan reads at most {MAX_SHEET_ROWS:,} rows and "
+                                            f"{MAX_SHEET_COLUMNS} columns (delete the unused rows and columns)",
+                                            sheet=ws.title))
+            budget[0] -= len(cells) + 1
+            if budget[0] < 0:
+                raise ScenarioError(Problem(shown, f"holds more than {MAX_WORKBOOK_CELLS:,} cells and rows",
+                                            sheet=ws.title))
+            texts = [""] * (max((c["column"] for c in cells), default=0))
+            for cell in cells:
+                value = cell["value"]
+                if cell["formula"] is not None and value is None:
                     problems.append(Problem(shown, "formula without a saved result: enter the value, or open and "
-                                            "save the workbook in a spreadsheet program", row=cell.row,
-                                            column=column(cell), value=cell.value, sheet=ws.title))
-            elif cell.data_type == "e":
-                problems.append(Problem(shown, "cell holds a spreadsheet error", row=cell.row,
-                                        column=column(cell), value=value, sheet=ws.title))
-                value = None
-            texts.append(cell_text(value))
-        out.append((row[0].row if row else 0, texts))
+                                            "save the workbook in a spreadsheet program", row=number,
+                                            column=column(cell["column"]), value=cell["formula"], sheet=ws.title))
+                elif cell["data_type"] == "e":
+                    problems.append(Problem(shown, "cell holds a spreadsheet error", row=number,
+                                            column=column(cell["column"]), value=value, sheet=ws.title))
+                    value = None
+                texts[cell["column"] - 1] = cell_text(value)
+            if not out and number != 1:
+                out.append((1, []))  # row 1 (the header) is empty
+            out.append((number, texts))
     return out
 
 
@@ -175,34 +220,39 @@ def read_workbook(path: Path) -> tuple[Manifest, dict[str, list[Located]], list[
     """Read and validate a scenario workbook: (manifest, tables, files read)."""
     path = Path(path)
     shown = display_path(path)
-    wb = _open(path, shown, data_only=False)
-    has_formulas = any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
-    cached = _open(path, shown, data_only=True) if has_formulas else None
+    wb = _open(read_input_bytes(path, shown), shown)
     problems: list[Problem] = []
     tables: dict[str, list[Located]] = {}
     manifest: Manifest | None = None
-    for ws in wb.worksheets:
-        name = ws.title
-        if name in IGNORED or name.startswith("_"):
-            continue
-        if name != MANIFEST_SHEET and name not in TABLES:
-            close = difflib.get_close_matches(name, [*TABLES, MANIFEST_SHEET], n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known sheets: {MANIFEST_SHEET}, {', '.join(TABLES)}"
-            problems.append(Problem(shown, f"unknown sheet; {hint} (name a notes sheet '_...' to keep it)",
-                                    sheet=name))
-            continue
-        cell_problems: list[Problem] = []
-        rows = _sheet_cells(ws, cached[name] if cached is not None else None, shown, cell_problems)
-        if cell_problems:
-            problems.extend(cell_problems)
-            continue
-        try:
-            if name == MANIFEST_SHEET:
-                manifest = _manifest(rows, shown)
-            else:
-                tables[name] = _table(name, rows, shown)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
+    budget = [MAX_WORKBOOK_CELLS]
+    try:
+        for ws in wb.worksheets:
+            name = ws.title
+            if name in IGNORED or name.startswith("_"):
+                continue
+            if name != MANIFEST_SHEET and name not in TABLES:
+                close = difflib.get_close_matches(name, [*TABLES, MANIFEST_SHEET], n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known sheets: {MANIFEST_SHEET}, {', '.join(TABLES)}"
+                problems.append(Problem(shown, f"unknown sheet; {hint} (name a notes sheet '_...' to keep it)",
+                                        sheet=name))
+                continue
+            cell_problems: list[Problem] = []
+            try:
+                rows = _sheet_cells(ws, shown, cell_problems, budget)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+                raise ScenarioError(Problem(shown, f"is not a readable .xlsx workbook: {exc}", sheet=name)) from None
+            if cell_problems:
+                problems.extend(cell_problems)
+                continue
+            try:
+                if name == MANIFEST_SHEET:
+                    manifest = _manifest(rows, shown)
+                else:
+                    tables[name] = _table(name, rows, shown)
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+    finally:
+        wb.close()
     if manifest is None and not any(p.sheet == MANIFEST_SHEET for p in problems):
         problems.insert(0, Problem(shown, f"no '{MANIFEST_SHEET}' sheet: expected key/value rows (name, "
                                    "horizon.start, horizon.end, horizon.step ...)"))

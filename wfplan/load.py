@@ -4,8 +4,17 @@ A scenario is a directory with ``scenario.toml`` (or ``scenario.yaml``) and CSV
 tables, or an Excel workbook with one sheet per table (see
 :mod:`wfplan.excel_io`).  ``extends`` names base scenario directories: their
 tables are loaded first and a table in the derived scenario replaces the
-base's table of the same name as a whole.  Table files named in the manifest
-must lie inside the scenario directory.
+base's table of the same name as a whole.
+
+What is read is confined and bounded: table files, named in the manifest or
+by default (``supply.csv``), must lie inside their scenario directory (a
+symbolic link may not lead out, and one that leads nowhere is an error);
+only regular files of bounded size are read (:mod:`wfplan.safe_read`); the
+manifest is parsed within the bounds of :mod:`wfplan.structured_text`; and
+``extends`` chains are at most :data:`~wfplan.limits.MAX_EXTENDS_DEPTH` deep.
+A CSV file that is not read (``demnad.csv``, ``Demand.csv``) gives a
+:class:`~wfplan.errors.ScenarioWarning`: planning without a table the user
+meant to give is a silent error otherwise.
 
 The result is a validated :class:`~wfplan.scenario.Scenario`; any problem is a
 :class:`~wfplan.errors.ScenarioError` naming file, row, column and value.
@@ -13,42 +22,62 @@ The result is a validated :class:`~wfplan.scenario.Scenario`; any problem is a
 
 from __future__ import annotations
 
-import tomllib
+import difflib
+import os
+import warnings
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan import run_inputs
+from wfplan.errors import Problem, ScenarioError, ScenarioWarning, display_path
+from wfplan.limits import MAX_EXTENDS_DEPTH, MAX_MANIFEST_BYTES, MAX_SCENARIO_LAYERS, max_scenario_rows
 from wfplan.overrides import apply_overrides
+from wfplan.safe_read import confinement_problem, inside, read_input_bytes
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Manifest
-from wfplan.tables import Located, decode_text, read_csv_table
+from wfplan.structured_text import parse_document
+from wfplan.tables import Located, UndecodableText, decode_text, read_csv_table
 
 MANIFEST_NAMES = ("scenario.toml", "scenario.yaml", "scenario.yml")
+MAX_FILE_WARNINGS = 20
+"""Most 'file is not read' warnings for one scenario directory."""
 
 
 def find_manifest(directory: Path) -> Path:
     for name in MANIFEST_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if os.path.lexists(candidate):
+            problem = confinement_problem(directory, candidate, display_path(candidate), "the manifest")
+            if problem is not None:
+                raise ScenarioError(problem)
             return candidate
+    hint = ""
+    try:
+        near = [e.name for e in directory.iterdir()
+                if e.name.lower() in MANIFEST_NAMES or difflib.get_close_matches(e.name.lower(), MANIFEST_NAMES,
+                                                                                 n=1, cutoff=0.8)]
+    except OSError:
+        near = []
+    if near:
+        hint = f" (found {near[0]!r}: manifest names are lower case, exactly as listed)"
     raise ScenarioError(
-        Problem(display_path(directory), f"no manifest: expected one of {', '.join(MANIFEST_NAMES)}")
+        Problem(display_path(directory), f"no manifest: expected one of {', '.join(MANIFEST_NAMES)}{hint}")
     )
 
 
 def read_manifest(path: Path) -> Manifest:
-    """Parse a TOML or YAML manifest (YAML with the safe loader only)."""
+    """Parse a TOML or YAML manifest (YAML with the safe loader only), within the bounds of
+    :mod:`wfplan.structured_text`."""
     shown = display_path(path)
+    data_bytes = read_input_bytes(path, shown, limit=MAX_MANIFEST_BYTES)
     try:
-        text = decode_text(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(shown, f"cannot be read: {exc}")) from None
-    try:
-        data = tomllib.loads(text) if path.suffix == ".toml" else (yaml.safe_load(text) or {})
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError(Problem(shown, f"does not parse: {exc}")) from None
+        text = decode_text(data_bytes)
+    except UndecodableText as exc:
+        raise ScenarioError(Problem(shown, f"cannot be read: {exc.message}", row=exc.line)) from None
+    data = parse_document(text, "toml" if path.suffix == ".toml" else "yaml", shown)
+    if data is None and path.suffix != ".toml":
+        data = {}
     if not isinstance(data, dict):
         raise ScenarioError(Problem(shown, "must be a mapping of settings"))
     try:
@@ -58,21 +87,18 @@ def read_manifest(path: Path) -> Manifest:
             [
                 Problem(shown, str(e.get("msg")).removeprefix("Value error, "),
                         column=".".join(str(p) for p in e.get("loc", ())), value=e.get("input")
-                        if not isinstance(e.get("input"), dict) else None)
+                        if not isinstance(e.get("input"), dict | list) else None)
                 for e in exc.errors()
             ]
         ) from None
 
 
-def _inside(directory: Path, candidate: Path) -> bool:
-    try:
-        candidate.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> dict[str, Path]:
+    """The table files of one scenario directory: named in the manifest, else ``<table>.csv``.
+
+    Every file must lie inside the directory (a symbolic link may not lead
+    out of it) and exist (a dangling link is an error, not a missing table).
+    """
     problems: list[Problem] = []
     files: dict[str, Path] = {}
     for table, relative in manifest.tables.items():
@@ -81,29 +107,71 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
                                     column=f"tables.{table}", value=table))
             continue
         path = directory / relative
-        if Path(relative).is_absolute() or not _inside(directory, path):
+        if Path(relative).is_absolute() or not inside(directory, path):
             problems.append(Problem(manifest_shown, "table files must lie inside the scenario directory",
                                     column=f"tables.{table}", value=relative))
             continue
         if not path.exists():
-            problems.append(Problem(manifest_shown, "file not found", column=f"tables.{table}", value=relative))
+            problems.append(Problem(manifest_shown, "file not found" + (" (a symbolic link to nothing)"
+                                                                       if path.is_symlink() else ""),
+                                    column=f"tables.{table}", value=relative))
             continue
         files[table] = path
     for table in TABLES:
         default = directory / f"{table}.csv"
-        if table not in files and table not in manifest.tables and default.exists():
-            files[table] = default
+        if table in files or table in manifest.tables or not os.path.lexists(default):
+            continue
+        problem = confinement_problem(directory, default, display_path(default), "this table file")
+        if problem is not None:
+            problems.append(problem)
+            continue
+        files[table] = default
     if problems:
         raise ScenarioError(problems)
+    _warn_about_unread_tables(directory, files)
     return files
 
 
-def _load_layer(directory: Path, seen: tuple[Path, ...]) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
-    """Load one scenario directory and, first, the bases it extends."""
+def _warn_about_unread_tables(directory: Path, files: dict[str, Path]) -> None:
+    """Warn about CSV files that are not read: a misspelt or wrongly cased table name plans without it."""
+    read = {p.name for p in files.values()}
+    shown = 0
+    try:
+        entries = sorted(e.name for e in os.scandir(directory) if e.name.lower().endswith(".csv"))
+    except OSError:
+        return
+    for name in entries:
+        if name in read:
+            continue
+        stem = name[: -len(".csv")]
+        if stem.lower() in TABLES:
+            hint = f"table file names are lower case: rename it {stem.lower()}.csv"
+        else:
+            close = difflib.get_close_matches(stem.lower(), list(TABLES), n=1, cutoff=0.75)
+            if close:
+                missing = "" if close[0] in files else f"; this scenario has no {close[0]} table"
+                hint = f"did you mean {close[0]}.csv?{missing}"
+            else:
+                hint = f"it is not a table wfplan knows ({', '.join(TABLES)})"
+        warnings.warn(ScenarioWarning(f"{display_path(directory / name)} is not read: {hint}"), stacklevel=2)
+        shown += 1
+        if shown >= MAX_FILE_WARNINGS:
+            break
+
+
+def _load_layer(directory: Path, seen: tuple[Path, ...], layers: list[Path], rows_left: list[int],
+                ) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
+    """Load one scenario directory and, first, the bases it extends.
+
+    ``layers`` lists the directories loaded so far and ``rows_left`` holds the
+    rows all tables may still have (both shared by every layer of one load).
+    """
     directory = directory.resolve()
     if directory in seen:
         chain = " -> ".join(display_path(p) for p in (*seen, directory))
         raise ScenarioError(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
+    layers.append(directory)
+    run_inputs.record(directory, "scenario directory")
     manifest_path = find_manifest(directory)
     manifest_shown = display_path(manifest_path)
     manifest = read_manifest(manifest_path)
@@ -118,13 +186,20 @@ def _load_layer(directory: Path, seen: tuple[Path, ...]) -> tuple[Manifest, dict
             chain = " -> ".join(display_path(p) for p in (*seen, directory, base_dir.resolve()))
             raise ScenarioError(Problem(manifest_shown, f"extends form a cycle: {chain}",
                                         column="extends", value=base))
-        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory))
+        if len(seen) + 1 >= MAX_EXTENDS_DEPTH:
+            raise ScenarioError(Problem(manifest_shown, f"extends chain is longer than {MAX_EXTENDS_DEPTH} "
+                                        "scenarios: merge some bases", column="extends", value=base))
+        if len(layers) >= MAX_SCENARIO_LAYERS:
+            raise ScenarioError(Problem(manifest_shown, f"extends more than {MAX_SCENARIO_LAYERS} scenario "
+                                        "directories in all", column="extends", value=base))
+        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory), layers, rows_left)
         tables.update(base_tables)
         files_read.extend(base_files)
     problems: list[Problem] = []
     for table, path in _table_files(directory, manifest, manifest_shown).items():
         try:
-            tables[table] = read_csv_table(path, TABLES[table], display_path(path))
+            tables[table] = read_csv_table(path, TABLES[table], display_path(path), max_rows=rows_left[0])
+            rows_left[0] -= len(tables[table])
             files_read.append(path)
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -147,7 +222,7 @@ def load_scenario(path: Path | str) -> Scenario:
 
         manifest, tables, files = read_workbook(path)
     elif path.is_dir():
-        manifest, tables, files = _load_layer(path, ())
+        manifest, tables, files = _load_layer(path, (), [], [max_scenario_rows()])
     else:
         raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
     return apply_overrides(Scenario.build(manifest, tables, source_files=files, root=path))

@@ -20,11 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfplan.errors import Problem, ScenarioError
 from wfplan.model.formulation import Model
 from wfplan.model.solve import PlanSolution
 
-PLAN_MARKER = "summary.json"
 SHORTFALL_NOISE = 1e-4
 """Shortfalls below this (solver rounding in LP mode) are reported as met."""
 
@@ -214,20 +212,12 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def load_scenario_or_plan(path: Path) -> tuple[object, pd.DataFrame | None, pd.DataFrame | None]:
-    """A scenario (its own flows) or a plan directory (the plan's flows)."""
+    """A scenario (its own flows) or a plan directory (the plan's flows), validated
+    (:mod:`wfplan.plan_reader`: a damaged plan directory is a located error)."""
     from wfplan.load import load_scenario
-    from wfplan.scenario import Scenario
+    from wfplan.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
 
     path = Path(path)
-    if path.is_dir() and (path / PLAN_MARKER).is_file() and (path / "scenario").is_dir():
-        scenario = load_scenario(path / "scenario")
-        try:
-            flows = pd.read_csv(path / "planned_flows.csv")
-            types = pd.read_csv(path / "flow_types.csv")
-            hist = pd.read_csv(path / "historic_fte.csv")
-        except (OSError, ValueError) as exc:
-            raise ScenarioError(Problem(str(path), f"plan directory is incomplete: {exc}")) from None
-        merged = Scenario(scenario.manifest, scenario.rows, scenario.source_files, scenario.root)
-        merged.__dict__["_frames"] = {**scenario._frames, "flow_types": types}
-        return merged, flows, hist
+    if is_plan_dir(path):
+        return read_plan_flows(read_plan_directory(path, tables=()))
     return load_scenario(path), None, None

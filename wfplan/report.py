@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import re
 from importlib.metadata import version
 from pathlib import Path
@@ -24,9 +23,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wfplan.errors import Problem, ScenarioError, display_path
-from wfplan.load import load_scenario
-from wfplan.plan_io import PLAN_MARKER
+from wfplan.message_text import escape_controls
+from wfplan.plan_reader import read_plan_directory, read_plan_table
 from wfplan.scenario import Scenario
 from wfplan.trajectory import GROUP_ORDER
 
@@ -54,7 +52,9 @@ th{background:#fff;color:#000;border-bottom:2px solid #000}}
 
 
 def _e(value: object) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
+    """HTML text of a value: escaped, control characters shown as escapes (never raw in the page)."""
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return html.escape(escape_controls(text))
 
 
 def _num(value: float, decimals: int = 1) -> str:
@@ -106,7 +106,7 @@ def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str
         for i, (name, values) in enumerate(series.items()):
             ax = fig.add_subplot(rows, cols, i + 1)
             ax.plot(x, values.reindex(periods).to_numpy(dtype=float), color=COLOURS[i % len(COLOURS)], lw=1.6)
-            ax.set_title(name, fontsize=9, loc="left")
+            ax.set_title(name, fontsize=9, loc="left", parse_math=False)  # a '$' in a name is text
             ax.set_xticks(ticks, [periods[t].split(" ")[0] for t in ticks], rotation=0)
             ax.set_ylim(bottom=0)
             ax.grid(axis="y", color="#dddddd", lw=0.6)
@@ -280,27 +280,17 @@ def _binding(plan_dir: Path) -> str:
     if not path.is_file():
         return ("<p>Not computed: this plan directory has no <code>binding.csv</code>, so which supply limits, "
                 "budgets and caps bind was not worked out for this plan.</p>")
-    frame = pd.read_csv(path, keep_default_na=False)
+    frame = read_plan_table(path, {})
     more = f" Showing the first {MAX_ROWS} of {len(frame)} rows." if len(frame) > MAX_ROWS else ""
     return f'<p class="note">From binding.csv.{more}</p>' + _table(frame.head(MAX_ROWS))
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path) if path.is_file() else pd.DataFrame()
 
 
 def build_report(plan_dir: Path) -> str:
     """The report's HTML text for a plan directory."""
     plan_dir = Path(plan_dir)
-    if not (plan_dir / PLAN_MARKER).is_file() or not (plan_dir / "scenario").is_dir():
-        raise ScenarioError(Problem(display_path(plan_dir), "not a plan directory (no summary.json and "
-                                    "scenario/): write one with `wfplan plan SCENARIO --out DIR`"))
-    try:
-        summary = json.loads((plan_dir / PLAN_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(Problem(display_path(plan_dir / PLAN_MARKER), f"cannot be read: {exc}")) from None
-    scenario = load_scenario(plan_dir / "scenario")
-    plan = _read_csv(plan_dir / "plan.csv")
+    read = read_plan_directory(plan_dir)  # validated: a damaged plan directory is a located error
+    summary, scenario = read.summary, read.scenario
+    plan = read.table("plan")
     sections = [("headline", "Headline", _headline(summary, scenario))]
     if plan.empty:
         sections.append(("trajectories", "Trajectories", "<p>No plan was found (see the status above).</p>"))
@@ -308,8 +298,8 @@ def build_report(plan_dir: Path) -> str:
         sections += [("trajectories", "Staff in post trajectories", _trajectories(plan, scenario)),
                      ("per-patient", "Staff per 10,000 weighted patients by PCN", _per_patients(plan, scenario)),
                      ("budget", "Budget use and headroom",
-                      _budget(_read_csv(plan_dir / "arrs.csv"), _read_csv(plan_dir / "budgets.csv"), scenario)),
-                     ("goals", "Goal attainment and shortfalls", _goals(_read_csv(plan_dir / "goals.csv")))]
+                      _budget(read.table("arrs"), read.table("budgets"), scenario)),
+                     ("goals", "Goal attainment and shortfalls", _goals(read.table("goals")))]
     sections.append(("binding", "What binds", _binding(plan_dir)))
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<section id="{key}"><h2>{_e(title)}</h2>\n{content}\n</section>'

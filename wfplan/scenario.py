@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from wfplan.errors import Problem, ScenarioError
+from wfplan.limits import MAX_PROBLEMS
 from wfplan.periods import FinancialYear, PeriodError, Quarter
 from wfplan.schema import TABLES, Level, Manifest
 from wfplan.tables import Located
@@ -175,11 +176,13 @@ class Scenario:
         return self.table("roles").set_index("role", drop=False)
 
     def areas(self, level: str) -> set[str]:
-        if level == Level.SYSTEM:
-            return {self.system}
-        if level == Level.PLACE:
-            return set(self.table("places")["place"])
-        return set(self.table("pcns")["pcn"])
+        """The area ids at ``level`` (a set built once: checks call this for every row of every table)."""
+        return self._areas[Level(level)]
+
+    @cached_property
+    def _areas(self) -> dict[Level, set[str]]:
+        return {Level.SYSTEM: {self.system}, Level.PLACE: set(self.table("places")["place"]),
+                Level.PCN: set(self.table("pcns")["pcn"])}
 
     def pcns_in(self, level: str, area: str) -> list[str]:
         """The PCN ids inside an area (file order)."""
@@ -229,6 +232,8 @@ class Scenario:
             seen: dict[tuple, Located] = {}
             key_cols = KEYS[name]
             for loc in located:
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 key = tuple(getattr(loc.row, c) for c in key_cols)
                 if key in seen:
                     first = seen[key]
@@ -270,11 +275,15 @@ class Scenario:
         role_ids = {loc.row.role for loc in self.rows.get("roles", [])}
         for name, columns in ROLE_COLUMNS.items():
             for loc in self.rows.get(name, []):
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 for col in columns:
                     if getattr(loc.row, col) not in role_ids:
                         problems.append(loc.problem(col, "unknown role (not in roles)"))
         for name in ("staff_in_post", "planned_flows", "historic_fte", "supply", "budgets", "demand", "targets"):
             for loc in self.rows.get(name, []):
+                if len(problems) >= MAX_PROBLEMS:
+                    return problems
                 area = getattr(loc.row, "area", None)
                 if area is None:
                     continue

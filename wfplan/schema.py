@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from wfplan.names import check_free_text, check_name
 from wfplan.periods import FinancialYear, Quarter, parse_span
 
 
@@ -96,18 +97,81 @@ def _period(value: str) -> str:
         raise ValueError(f"{text!r} is not a quarter like '2019/20 Q1' or a year like '2019/20'") from None
 
 
+SMALLEST_MAGNITUDE = 1e-9
+"""Nonzero numbers smaller than this in size are errors (write 0): no column means anything that small."""
+
+# The sane range of every number column (the README's "Security notes" repeat them).  A value
+# outside its range is a located error: such values are slips or hostile, and break the solver.
+MAX_PEOPLE = 10_000_000
+"""Headcount or FTE of one row: at most 10 million (the whole NHS employs 1.5 million)."""
+MAX_MONEY_PER_PERSON = 100_000_000
+"""GBP per WTE or per person (salary, cap, redundancy or course cost): at most 100 million."""
+MAX_MONEY_TOTAL = 1e12
+"""GBP of one budget, entitlement or pot: at most 1 trillion (NHS England spends about 0.2 trillion)."""
+MAX_MONEY_PER_PATIENT = 100_000
+"""GBP per weighted patient per year (ARRS: under GBP 30)."""
+MAX_POPULATION = 100_000_000
+"""Patients of one list or target population: 0, or 1 to 100 million."""
+MAX_CAPACITY = 1_000_000
+"""Appointments (units of requirement) per WTE per year (a GP: about 8,000)."""
+MAX_APPOINTMENTS_PER_PATIENT = 1_000
+"""Appointments per registered patient per year (England: about 6)."""
+MAX_WEIGHT = 1e9
+"""A penalty per unit of shortfall, or an objective weight."""
+MAX_SHARE = 100
+"""A share of another quantity (``max_share_of_destination``): at most 100 times it."""
+MAX_GENERIC = 1e12
+"""Any other non-negative number column."""
+
+
+def _meaningful(value: float | None) -> float | None:
+    """Reject nonzero values too small to mean anything (1e-320 patients): they only break the solver."""
+    if value is not None and value != 0 and abs(value) < SMALLEST_MAGNITUDE:
+        raise ValueError(f"is too small to be meaningful (nonzero but below {SMALLEST_MAGNITUDE:g}): write 0")
+    return value
+
+
+def _whole_population(value: float | None) -> float | None:
+    if value is not None and 0 < value < 1:
+        raise ValueError("a population is 0 or at least 1 patient")
+    return value
+
+
+def _bounded(high: float, optional: bool = False) -> object:
+    """A finite float in [0, ``high``], zero or at least 1e-9 in size; blank is None when ``optional``."""
+    if optional:
+        return Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=high, allow_inf_nan=False),
+                         AfterValidator(_meaningful)]
+    return Annotated[float, Field(ge=0, le=high, allow_inf_nan=False), AfterValidator(_meaningful)]
+
+
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Text = Annotated[str, Field(max_length=500)]
-OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Text = Annotated[str, Field(max_length=500), AfterValidator(check_name)]
+"""A name or label: at most 500 characters, no control characters (:mod:`wfplan.names`)."""
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=5000),
+                    AfterValidator(check_free_text)]
+"""Free text (source, note): at most 5,000 characters; tabs and line breaks but no other controls."""
+Description = Annotated[str, Field(max_length=500), AfterValidator(check_free_text)]
+"""A manifest's description: at most 500 characters, line breaks allowed."""
 Number = Annotated[float, AfterValidator(_finite)]
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-OptNonNeg = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, allow_inf_nan=False)]
-People = Annotated[float, Field(ge=0, le=10_000_000, allow_inf_nan=False)]
+NonNeg = _bounded(MAX_GENERIC)
+OptNonNeg = _bounded(MAX_GENERIC, optional=True)
+People = _bounded(MAX_PEOPLE)
 """A number of people (headcount or FTE): at most 10 million, like :data:`Count`."""
-OptMoney = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=100_000_000, allow_inf_nan=False)]
+OptPeople = _bounded(MAX_PEOPLE, optional=True)
+Money = _bounded(MAX_MONEY_PER_PERSON)
+OptMoney = _bounded(MAX_MONEY_PER_PERSON, optional=True)
 """GBP per WTE or per person: at most 100 million."""
-Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1, allow_inf_nan=False)]
+OptMoneyTotal = _bounded(MAX_MONEY_TOTAL, optional=True)
+OptMoneyPerPatient = _bounded(MAX_MONEY_PER_PATIENT, optional=True)
+OptPopulation = Annotated[_bounded(MAX_POPULATION, optional=True), AfterValidator(_whole_population)]
+Capacity = _bounded(MAX_CAPACITY)
+AppointmentsPerPatient = _bounded(MAX_APPOINTMENTS_PER_PATIENT)
+Weight = _bounded(MAX_WEIGHT)
+OptShare = _bounded(MAX_SHARE, optional=True)
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(_meaningful)]
+OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1, allow_inf_nan=False),
+                    AfterValidator(_meaningful)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 OptCount = Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=0, le=10_000_000)]
 QuarterLabel = Annotated[str, AfterValidator(_quarter)]
@@ -152,8 +216,8 @@ class PcnRow(Row):
     name: Text
     place: Id
     registered_list: OptCount = None
-    weighted_list: OptNonNeg = None
-    need_index: OptNonNeg = None
+    weighted_list: OptPopulation = None
+    need_index: OptShare = None
     """Relative need per registered patient (age, deprivation...; 1 when blank):
     a demand row whose ``split`` is ``need`` is shared in proportion to
     registered list x need index."""
@@ -166,7 +230,7 @@ class PracticeRow(Row):
     name: Text
     pcn: Id
     registered_list: Count
-    weighted_list: OptNonNeg = None
+    weighted_list: OptPopulation = None
 
 
 # --- roles and workforce ----------------------------------------------------
@@ -187,13 +251,13 @@ class RoleRow(Row):
     staff_group: StaffGroup
     participation_rate: Rate = 1.0
     annual_cost: OptMoney = None
-    capacity: NonNeg = 0.0
+    capacity: Capacity = 0.0
     funding_budget: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
-    redundancy_cost: OptNonNeg = None
-    overstaffing_cost: OptNonNeg = None
-    overstaffing_limit: OptNonNeg = None
-    short_time_cost: OptNonNeg = None
-    short_time_limit: OptNonNeg = None
+    redundancy_cost: OptMoney = None
+    overstaffing_cost: OptMoney = None
+    overstaffing_limit: OptPeople = None
+    short_time_cost: OptMoney = None
+    short_time_limit: OptPeople = None
     short_time_capacity: Rate = 0.5
     serves: Literal["pcn", "place", "system"] = "pcn"
     """Whose appointment demand the role's staff meet: their own PCN's (the
@@ -209,7 +273,7 @@ class StaffInPostRow(Row):
     role: Id
     as_at: PeriodLabel
     headcount: People
-    fte: OptNonNeg = None
+    fte: OptPeople = None
 
 
 class FlowTypeRow(Row):
@@ -241,7 +305,7 @@ class HistoricFteRow(Row):
     area: Id
     role: Id
     quarter: QuarterLabel
-    fte: NonNeg
+    fte: People
 
 
 class AttritionRow(Row):
@@ -276,9 +340,9 @@ class TransitionRow(Row):
     to_role: Id
     lead_periods: Annotated[int, Field(ge=0, le=40)] = 0
     success_rate: Rate = 1.0
-    cost_per_person: NonNeg = 0.0
-    max_per_period: OptNonNeg = None
-    max_share_of_destination: OptNonNeg = None
+    cost_per_person: Money = 0.0
+    max_per_period: OptPeople = None
+    max_share_of_destination: OptShare = None
 
 
 # --- money and rules --------------------------------------------------------
@@ -292,9 +356,9 @@ class ArrsYearRow(Row):
     """
 
     year: YearLabel
-    entitlement_per_weighted_patient: OptNonNeg = None
-    entitlement_per_pcn: OptNonNeg = None
-    national_pot: OptNonNeg = None
+    entitlement_per_weighted_patient: OptMoneyPerPatient = None
+    entitlement_per_pcn: OptMoneyTotal = None
+    national_pot: OptMoneyTotal = None
     baseline_date: OptText = None
 
     @model_validator(mode="after")
@@ -318,10 +382,10 @@ class ArrsRoleRow(Row):
     role: Id
     from_quarter: OptQuarterLabel = None
     reimbursement_rate: Rate
-    cap_per_wte: NonNeg
-    max_wte_per_pcn: OptNonNeg = None
+    cap_per_wte: Money
+    max_wte_per_pcn: OptPeople = None
     large_list_threshold: OptCount = None
-    max_wte_per_pcn_large: OptNonNeg = None
+    max_wte_per_pcn_large: OptPeople = None
 
 
 class BudgetRow(Row):
@@ -331,7 +395,7 @@ class BudgetRow(Row):
     year: YearLabel
     level: Level
     area: Id
-    amount: OptNonNeg = None
+    amount: OptMoneyTotal = None
 
 
 # --- goals ------------------------------------------------------------------
@@ -353,14 +417,14 @@ class TargetRow(Row):
     basis: Literal["per_pcn", "per_practice", "per_population", "total"]
     quantity: People
     unit: Literal["headcount", "fte"] = "headcount"
-    population: OptNonNeg = None
+    population: OptPopulation = None
     level: Level = Level.PCN
     area: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
     by: PeriodLabel
     until: Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))] = None
     kind: Literal["at_least", "exact"] = "at_least"
     priority: Annotated[int, Field(ge=1, le=9)] = 1
-    penalty: NonNeg = 1.0
+    penalty: Weight = 1.0
     hard: Flag = False
 
     @model_validator(mode="after")
@@ -384,10 +448,10 @@ class DemandRow(Row):
     level: Level
     area: Id
     from_period: PeriodLabel
-    appointments_per_patient: NonNeg
+    appointments_per_patient: AppointmentsPerPatient
     annual_growth: Annotated[float, Field(ge=-0.5, le=1.0), AfterValidator(_finite)] = 0.0
     priority: Annotated[int, Field(ge=1, le=9)] = 2
-    penalty: NonNeg = 1.0
+    penalty: Weight = 1.0
     split: Literal["registered_list", "weighted_list", "need"] = "registered_list"
 
 
@@ -454,9 +518,9 @@ class Objective(BaseModel):
 
     mode: Literal["lexicographic", "weighted"] = "lexicographic"
     minimise: Literal["cost", "redundancy"] = "cost"
-    cost_weight: NonNeg = 1e-6
+    cost_weight: Weight = 1e-6
     fairness: bool = False
-    smoothing_weight: NonNeg = 0.0
+    smoothing_weight: Weight = 0.0
     relative_tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-9
 
 
@@ -467,7 +531,7 @@ class ModelSettings(BaseModel):
 
     integer: bool = True
     arrs_baseline: PeriodLabel | None = None
-    overstaffing_limit_total: OptNonNeg = None
+    overstaffing_limit_total: OptPeople = None
     allow_release: bool = False
 
 
@@ -477,7 +541,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text
-    description: Text = ""
+    description: Description = ""
     extends: list[str] = Field(default_factory=list)
     horizon: Horizon | None = None
     tables: dict[str, str] = Field(default_factory=dict)

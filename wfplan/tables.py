@@ -2,6 +2,9 @@
 
 Handles what spreadsheets actually produce: a UTF-8 byte-order mark, Windows-1252
 text (a pound sign saved by Excel), blank trailing rows, stray whitespace.
+Decoding is strict: a file is UTF-8, or else wholly Windows-1252 (what
+Excel's "CSV" saves); a file that mixes the two (text pasted from two
+sources) is an error at the first byte that is not UTF-8, never mojibake.
 Each row is validated with its pydantic row model from :mod:`wfplan.schema`;
 errors become :class:`~wfplan.errors.Problem` with file, row, column and value.
 """
@@ -11,16 +14,26 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from wfplan.errors import Problem, ScenarioError
+from wfplan.limits import MAX_PROBLEMS, MAX_TABLE_COLUMNS, max_scenario_rows
+from wfplan.safe_read import read_input_bytes
 from wfplan.schema import Row
 
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+"""A well-formed UTF-8 sequence of two or more bytes: a Windows-1252 file practically never holds one."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Located:
     """A validated row and where it came from (for cross-reference errors)."""
 
@@ -36,14 +49,44 @@ class Located:
         )
 
 
+class UndecodableText(ValueError):
+    """Bytes that are neither UTF-8 nor wholly Windows-1252; ``line`` is where (1-based)."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}")
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
 def decode_text(data: bytes) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), else Windows-1252 as Excel saves."""
+    """Decode as UTF-8 (with or without BOM), else as Windows-1252 as Excel saves.
+
+    Raises :class:`UndecodableText` for a file that mixes UTF-8 with another
+    encoding, or that is not text in either.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        data = data[3:]
+        bom = True
+    else:
+        bom = False
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    utf8 = UTF8_MULTIBYTE.search(data)
+    if bom or utf8 is not None:
+        where = "" if utf8 is None else f" (line {_line_of(data, utf8.start())} holds UTF-8 text)"
+        raise UndecodableText(_line_of(data, bad), f"byte 0x{data[bad]:02x} is not UTF-8, but the file is "
+                              f"UTF-8 elsewhere{where}: it mixes encodings; save it again as CSV UTF-8") from None
+    try:
         return data.decode("cp1252", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise UndecodableText(_line_of(data, exc.start), f"byte 0x{data[exc.start]:02x} is not text in UTF-8 or "
+                              "Windows-1252: is it a CSV file?") from None
 
 
 def _pydantic_message(err: dict) -> str:
@@ -54,6 +97,15 @@ def _pydantic_message(err: dict) -> str:
         return "unknown column"
     msg = str(err.get("msg", "invalid value"))
     return msg.removeprefix("Value error, ")
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """``problems``, saying so when validation stopped at :data:`MAX_PROBLEMS`."""
+    if len(problems) < MAX_PROBLEMS:
+        return problems
+    last = problems[-1]
+    return [*problems, Problem(last.file, f"stopped after {MAX_PROBLEMS:,} problems", row=last.row,
+                               sheet=last.sheet)]
 
 
 def expected_columns(model: type[Row]) -> tuple[list[str], list[str]]:
@@ -68,6 +120,9 @@ def check_header(header: list[str], model: type[Row], file: str, sheet: str | No
     problems: list[Problem] = []
     required, optional = expected_columns(model)
     known = required + optional
+    if len(header) > MAX_TABLE_COLUMNS:
+        return [Problem(file, f"the header has {len(header):,} columns; this table has {len(known)} "
+                              f"({', '.join(known)})", row=1, sheet=sheet)]
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -86,15 +141,21 @@ def check_header(header: list[str], model: type[Row], file: str, sheet: str | No
 
 
 def validate_records(
-    records: list[tuple[int, dict[str, str]]],
+    records: Iterable[tuple[int, dict[str, str]]],
     model: type[Row],
     file: str,
     sheet: str | None = None,
 ) -> list[Located]:
-    """Validate (line, {column: text}) records; raise one error listing every bad cell."""
+    """Validate (line, {column: text}) records; raise one error listing every bad cell.
+
+    ``records`` may be a generator: each is validated as it comes, so the raw
+    text of a large table is never held all at once.
+    """
     problems: list[Problem] = []
     rows: list[Located] = []
     for line, record in records:
+        if len(problems) >= MAX_PROBLEMS:
+            break
         data = {k: v.strip() if isinstance(v, str) else v for k, v in record.items()
                 if v is not None and str(v).strip() != ""}
         try:
@@ -108,48 +169,78 @@ def validate_records(
                     Problem(file, _pydantic_message(err), row=line, column=column, value=value, sheet=sheet)
                 )
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(capped(problems))
     return rows
 
 
-def read_csv_table(path: Path, model: type[Row], display: str) -> list[Located]:
-    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem."""
+def read_csv_table(path: Path, model: type[Row], display: str,
+                   cell: Callable[[str], str] | None = None, max_rows: int | None = None) -> list[Located]:
+    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem.
+
+    ``cell`` maps each data cell's text before validation (plan directories'
+    CSVs undo the apostrophe :func:`wfplan.excel_safety.csv_safe` added).
+    More than ``max_rows`` rows (default :func:`~wfplan.limits.max_scenario_rows`)
+    is an error: memory and time grow with the rows validated.
+    """
+    max_rows = max_scenario_rows() if max_rows is None else max_rows
     if path.is_dir():
         raise ScenarioError(Problem(display, "is a directory; expected a CSV file"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(Problem(display, f"cannot be read: {exc.strerror}")) from None
+    data = read_input_bytes(path, display)
     try:
         text = decode_text(data)
-    except UnicodeDecodeError:
-        raise ScenarioError(Problem(display, "is not text (UTF-8 or Windows-1252 CSV expected)")) from None
+    except UndecodableText as exc:
+        raise ScenarioError(Problem(display, f"is not text (UTF-8 or Windows-1252 CSV expected): {exc.message}",
+                                    row=exc.line)) from None
     if "\x00" in text:
         raise ScenarioError(Problem(display, "contains NUL bytes: is it a CSV file?"))
     reader = csv.reader(io.StringIO(text, newline=""))
+    del data, text  # the reader holds its own copy: keep one, not three
     try:
-        lines = list(reader)
+        first = next(reader, None)
     except csv.Error as exc:
-        raise ScenarioError(Problem(display, f"is not valid CSV: {exc}")) from None
-    if not lines or not any(cell.strip() for cell in lines[0]):
+        raise ScenarioError(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num)) from None
+    if first is None or not any(cell.strip() for cell in first):
         raise ScenarioError(Problem(display, "is empty: expected a header row naming the columns"))
-    header = [cell.strip() for cell in lines[0]]
-    problems = check_header(header, model, display)
-    if problems:
-        raise ScenarioError(problems)
-    records: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            extra = [c for c in cells[len(header):] if c.strip()]
-            if extra:
-                problems.append(
-                    Problem(display, f"row has {len(cells)} cells but the header has {len(header)}",
-                            row=number, value=extra[0])
-                )
-                continue
-        records.append((number, dict(zip(header, cells, strict=False))))
-    if problems:
-        raise ScenarioError(problems)
-    return validate_records(records, model, display)
+    header = [cell.strip() for cell in first]
+    header_problems = check_header(header, model, display)
+    if header_problems:
+        raise ScenarioError(header_problems)
+    shape: list[Problem] = []  # rows with too many cells: reported instead of any cell problem
+
+    def records() -> Iterator[tuple[int, dict[str, str]]]:
+        count = 0
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                count += 1
+                if count > max_rows:
+                    shape.append(Problem(display, f"has more than {max_rows:,} rows (with the other tables of "
+                                                  "the scenario): if it is genuine, raise the input limit with "
+                                                  "wfplan --max-input-mb", row=number))
+                    return
+                if len(cells) > len(header):
+                    extra = [c for c in cells[len(header):] if c.strip()]
+                    if extra:
+                        shape.append(Problem(display, f"row has {len(cells)} cells but the header has "
+                                                      f"{len(header)}", row=number, value=extra[0]))
+                        if len(shape) >= MAX_PROBLEMS:
+                            return
+                        continue
+                if shape:
+                    continue  # only the shape problems will be reported: do not validate more rows
+                if cell is not None:
+                    cells = [cell(c) for c in cells]
+                yield number, dict(zip(header, cells, strict=False))
+        except csv.Error as exc:
+            shape.append(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num))
+
+    try:
+        rows = validate_records(records(), model, display)
+    except ScenarioError:
+        if not shape:
+            raise
+        rows = []
+    if shape:
+        raise ScenarioError(capped(shape))
+    return rows

@@ -9,18 +9,11 @@ a file of the same name only with ``force``).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
-from wfplan.errors import OutputExistsError, Problem, ScenarioError
-from wfplan.output import atomic_directory, write_csv
+from wfplan.errors import Problem, ScenarioError
+from wfplan.output import atomic_directory, files_into, write_csv
 
 Echo = Callable[[str], None]
 
@@ -33,27 +26,6 @@ def load(path: Path):
     return apply_overrides(load_scenario(path))
 
 
-@contextmanager
-def _output_files(out_dir: Path, names: list[str], force: bool):
-    """Yield a directory to write ``names`` into: staging for a new directory, or the existing one."""
-    out_dir = Path(out_dir)
-    if out_dir.is_dir():
-        clash = [n for n in names if (out_dir / n).exists()]
-        if clash and not force:
-            raise OutputExistsError(f"{out_dir / clash[0]} already exists: use --force to replace it")
-        staging = Path(tempfile.mkdtemp(prefix=".explain.", suffix=".tmp", dir=out_dir))
-        try:
-            yield staging
-            for n in names:
-                if (staging / n).exists():
-                    os.replace(staging / n, out_dir / n)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    else:
-        with atomic_directory(out_dir, force=force) as staging:
-            yield staging
-
-
 def run_diagnose(scenario_path: Path, *, solver: str, out_dir: Path | None, force: bool, relax: bool,
                  time_limit: float | None, echo: Echo) -> int:
     from wfplan.explain.diagnose import diagnose
@@ -63,7 +35,7 @@ def run_diagnose(scenario_path: Path, *, solver: str, out_dir: Path | None, forc
     for line in diag.text_lines():
         echo(line)
     if out_dir is not None:
-        with _output_files(out_dir, ["diagnosis.csv"], force) as staging:
+        with files_into(out_dir, ["diagnosis.csv"], force) as staging:
             diag.write(staging / "diagnosis.csv")
         echo(f"wrote {Path(out_dir) / 'diagnosis.csv'}")
     return 0
@@ -71,21 +43,19 @@ def run_diagnose(scenario_path: Path, *, solver: str, out_dir: Path | None, forc
 
 def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, time_limit: float | None,
                 echo: Echo) -> int:
-    from wfplan.explain.compare import is_plan_dir
     from wfplan.explain.marginal import explain_scenario
+    from wfplan.plan_reader import is_plan_dir, read_plan_directory
 
     path = Path(path)
     if is_plan_dir(path):
-        from wfplan.load import load_scenario
-
-        scenario = load_scenario(path / "scenario")
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        read = read_plan_directory(path, tables=("plan",))  # validated: damage is a located error
+        scenario, summary = read.scenario, read.summary
         integer = bool(summary.get("integer", scenario.manifest.model.integer))
         if fixed and integer:
-            if not (path / "plan.csv").is_file():
+            plan = read.tables.get("plan")
+            if plan is None:
                 raise ScenarioError(Problem(str(path), "has no plan.csv (the plan was not solved): nothing to fix"))
-            result = _explain(lambda: explain_scenario(scenario, "fixed", plan=pd.read_csv(path / "plan.csv"),
-                                                       time_limit=time_limit), path)
+            result = _explain(lambda: explain_scenario(scenario, "fixed", plan=plan, time_limit=time_limit), path)
         else:
             result = _explain(lambda: explain_scenario(scenario, time_limit=time_limit), path)
     else:
@@ -105,7 +75,7 @@ def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, t
     for line in result.text_lines():
         echo(line)
     if out_dir is not None:
-        with _output_files(out_dir, ["binding.csv"], force) as staging:
+        with files_into(out_dir, ["binding.csv"], force) as staging:
             write_csv(result.frame(), staging / "binding.csv")
         echo(f"wrote {Path(out_dir) / 'binding.csv'}")
     return 0
@@ -148,7 +118,7 @@ def run_sensitivity_command(scenario_path: Path, *, vary: str, value_range: str,
     for line in result.text_lines():
         echo(line)
     if out_dir is not None:
-        with _output_files(out_dir, ["sensitivity.csv"], force) as staging:
+        with files_into(out_dir, ["sensitivity.csv"], force) as staging:
             write_csv(result.table, staging / "sensitivity.csv")
         echo(f"wrote {Path(out_dir) / 'sensitivity.csv'}")
     return 0

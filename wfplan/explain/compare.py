@@ -19,14 +19,13 @@ Tables (columns named by each plan's label, the first is the base):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from wfplan.output import FLOAT_FORMAT
-from wfplan.plan_io import PLAN_MARKER
+from wfplan.plan_reader import is_plan_dir, read_plan_directory
 from wfplan.scenario import KEYS, Scenario
 from wfplan.schema import TABLES
 from wfplan.snapshot import cell_text
@@ -98,24 +97,11 @@ def _table(frame: pd.DataFrame, max_rows: int) -> list[str]:
     return out
 
 
-def is_plan_dir(path: Path) -> bool:
-    path = Path(path)
-    return path.is_dir() and (path / PLAN_MARKER).is_file() and (path / "scenario").is_dir()
-
-
 def read_plan_dir(path: Path, label: str) -> PlanRun:
-    """A plan directory as written by ``wfplan plan`` (or by :func:`plan_into`)."""
-    from wfplan.load import load_scenario
-
-    path = Path(path)
-    scenario = load_scenario(path / "scenario")  # the values the plan used (overrides already in them)
-    summary = json.loads((path / PLAN_MARKER).read_text(encoding="utf-8"))
-
-    def read(name: str) -> pd.DataFrame | None:
-        file = path / name
-        return pd.read_csv(file) if file.is_file() else None
-
-    return PlanRun(label, path, scenario, summary, read("plan.csv"), read("goals.csv"), read("budgets.csv"))
+    """A plan directory as written by ``wfplan plan`` (or by :func:`plan_into`), validated."""
+    read = read_plan_directory(path, tables=("plan", "goals", "budgets"))
+    return PlanRun(label, Path(path), read.scenario, read.summary, read.tables["plan"], read.tables["goals"],
+                   read.tables["budgets"])
 
 
 def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", integer: bool | None = None,

@@ -1,0 +1,50 @@
+"""Shared fixtures: small scenarios and plan directories written into temporary directories.
+
+* ``tiny_scenario``: a fresh copy of the tiny quarterly NHS scenario of
+  :mod:`tests.tiny_scenarios` (two PCNs, two roles, LP mode; plans in well
+  under a second);
+* ``williams``: a fresh copy of ``examples/williams_manpower`` (yearly);
+* ``tiny_plan_master``: one plan directory of the tiny scenario per session
+  (read-only: tests that damage a plan directory take ``tiny_plan``, a
+  fresh copy of it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests.cli_run import invoke  # noqa: E402
+from tests.tiny_scenarios import write_scenario  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+WILLIAMS = ROOT / "examples" / "williams_manpower"
+
+
+@pytest.fixture
+def tiny_scenario(tmp_path: Path) -> Path:
+    return write_scenario(tmp_path / "scenario")
+
+
+@pytest.fixture
+def williams(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(WILLIAMS, tmp_path / "williams"))
+
+
+@pytest.fixture(scope="session")
+def tiny_plan_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tiny_plan")
+    scenario = write_scenario(root / "scenario", end="2023/24 Q4")
+    result, text = invoke(["plan", str(scenario), "--out", str(root / "plan")])
+    assert result.exit_code == 0, text
+    return root / "plan"
+
+
+@pytest.fixture
+def tiny_plan(tiny_plan_master: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(tiny_plan_master, tmp_path / "plan"))
