@@ -238,8 +238,11 @@ class Scenario:
                 key = tuple(getattr(loc.row, c) for c in key_cols)
                 if key in seen:
                     first = seen[key]
+                    # point at the last key column with a value (a blank optional key, e.g. route, says nothing)
+                    column = next(c for c, v in zip(reversed(key_cols), reversed(key), strict=True)
+                                  if v is not None or c == key_cols[0])
                     problems.append(loc.problem(
-                        key_cols[-1],
+                        column,
                         f"duplicate of row {first.line} (same {', '.join(key_cols)})",
                     ))
                 else:

@@ -277,7 +277,8 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
     eligible) and the WTE cap; per PCN and year: the entitlement.
 
     The claim rate is min(annual cost, cap) x reimbursement rate / periods per
-    year, following ``shared/domain.md`` section 6.  A role's terms apply from
+    year (the ARRS reimburses actual cost up to the maximum amount, at the
+    year's reimbursement rate).  A role's terms apply from
     their ``from_quarter`` until replaced by a later row of the same year.
     """
     P, R, T = len(pcns), len(roles), len(periods)
