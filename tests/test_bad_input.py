@@ -414,6 +414,57 @@ def yaml_equivalent(d: Path) -> None:
 # --- the corpus ---------------------------------------------------------------
 
 
+# --- tables of the 2025/26 rules and the years people plan now (each written by its mutation) ---------
+
+LEAVERS = "level,area,role,period,headcount,reason,source\n"
+ON_COURSE_SETUP = both(
+    write_file("roles.csv", NHS_TABLES["roles"]
+               + "tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,test\n"
+               + "na,Nursing associate,Direct Patient Care,1,29000,2000,test\n"),
+    write_file("transitions.csv", "transition,from_role,to_role,lead_periods,success_rate,source\n"
+                                  "tna_to_na,tna,na,8,0.9,test\nretrain,tna,na,0,1,test\n"),
+    append_row("staff_in_post", {"level": "pcn", "area": "pcn_a", "role": "tna", "as_at": "2019/20 Q4",
+                                 "headcount": "2", "source": "t"}),
+)
+ON_COURSE = "level,area,transition,started,completes,headcount,source\n"
+ROUTES = ("year,role,route,label,arrs_claimable,source\n"
+          "2021/22,splw,external,Recruited from outside the PCN,true,test\n"
+          "2021/22,splw,from_member_practice,Employed by a member practice in the last 12 months,false,test\n")
+POTS = "year,pot,entitlement_per_weighted_patient,entitlement_per_pcn,source\n2021/22,gp_ringfenced,1.3,,test\n"
+
+
+def with_leavers(row: str) -> Mutation:
+    return write_file("planned_leavers.csv", LEAVERS + row + "\n")
+
+
+def with_trainees(row: str) -> Mutation:
+    return both(ON_COURSE_SETUP, write_file("trainees_on_course.csv", ON_COURSE + row + "\n"))
+
+
+def with_pot(role_row: int = 4, year_flags: dict[str, str] | None = None) -> Mutation:
+    """The 2021/22 pharmacist row paid from a ring-fenced pot (optionally with arrs_years flags)."""
+    steps = [write_file("arrs_pots.csv", POTS), set_cell("arrs_roles", role_row, "pot", "gp_ringfenced")]
+    steps += [set_cell("arrs_years", 3, column, value) for column, value in (year_flags or {}).items()]
+    return both(*steps)
+
+
+def all_new_tables_valid(d: Path) -> None:
+    """Every new table, valid: the scenario must still validate and plan."""
+    both(ON_COURSE_SETUP,
+         write_file("planned_leavers.csv", LEAVERS + "pcn,pcn_a,pharmacist,2021/22 Q2,1,retirement,t\n"),
+         write_file("trainees_on_course.csv", ON_COURSE + "pcn,pcn_a,tna_to_na,2019/20 Q3,,1,t\n"),
+         write_file("role_costs.csv", "role,year,annual_cost,source\npharmacist,2020/21,50000,t\n"
+                                      "pharmacist,2021/22,51500,t\n"),
+         write_file("recruitment_routes.csv", ROUTES),
+         append_row("supply", {"role": "splw", "level": "pcn", "area": "pcn_a", "period": "2020/21 Q2",
+                               "max_starters": "1", "source": "t"}),
+         set_cell("supply", 6, "route", "external"),
+         with_pot(),
+         set_cell("arrs_years", 2, "combined_pot", "true"),
+         set_cell("arrs_years", 2, "no_number_caps", "true"),
+         set_cell("arrs_roles", 5, "uncapped", "true"))(d)
+
+
 @dataclass(frozen=True)
 class Bad:
     """A mutation and where the error message must point."""
@@ -603,6 +654,74 @@ BAD: list[Bad] = [
         target=lambda d: d / "scenario.toml"),
     Bad("xlsx_that_is_not_a_workbook", write_file("plan.xlsx", b"not a zip file"), "plan.xlsx",
         target=lambda d: d / "plan.xlsx"),
+    # planned leavers, trainees on course, costs by year, recruitment routes, pots and caps
+    Bad("leavers_unknown_role", with_leavers("pcn,pcn_a,dentist,2020/21 Q3,1,retirement,t"), "planned_leavers.csv",
+        row=2, column="role", value="'dentist'", contains=("unknown role",)),
+    Bad("leavers_unknown_pcn", with_leavers("pcn,pcn_z,splw,2020/21 Q3,1,retirement,t"), "planned_leavers.csv",
+        row=2, column="area", value="'pcn_z'", contains=("unknown pcn",)),
+    Bad("leavers_after_horizon", with_leavers("pcn,pcn_a,splw,2022/23 Q1,1,retirement,t"), "planned_leavers.csv",
+        row=2, column="period", value="'2022/23 Q1'", contains=("outside the horizon",)),
+    Bad("leavers_year_in_quarter_horizon", with_leavers("pcn,pcn_a,splw,2021/22,1,retirement,t"),
+        "planned_leavers.csv", row=2, column="period", value="'2021/22'", contains=("in quarters",)),
+    Bad("leavers_negative", with_leavers("pcn,pcn_a,splw,2020/21 Q3,-1,retirement,t"), "planned_leavers.csv",
+        row=2, column="headcount", value="'-1'"),
+    Bad("leavers_half_a_person", with_leavers("pcn,pcn_a,splw,2020/21 Q3,1.5,retirement,t"), "planned_leavers.csv",
+        row=2, column="headcount", value="'1.5'"),
+    Bad("leavers_unknown_reason", with_leavers("pcn,pcn_a,splw,2020/21 Q3,1,sacked,t"), "planned_leavers.csv",
+        row=2, column="reason", value="'sacked'"),
+    Bad("leavers_more_than_in_post", with_leavers("pcn,pcn_a,pharmacist,2020/21 Q3,2,retirement,t"),
+        "planned_leavers.csv", row=2, column="headcount", value="2", contains=("1 in post",), commands=("plan",)),
+    Bad("on_course_started_and_completes", with_trainees("pcn,pcn_a,tna_to_na,2019/20 Q3,2021/22 Q3,1,t"),
+        "trainees_on_course.csv", row=2, contains=("exactly one of 'started'",)),
+    Bad("on_course_neither_date", with_trainees("pcn,pcn_a,tna_to_na,,,1,t"), "trainees_on_course.csv", row=2,
+        contains=("exactly one of 'started'",)),
+    Bad("on_course_started_in_horizon", with_trainees("pcn,pcn_a,tna_to_na,2020/21 Q2,,1,t"),
+        "trainees_on_course.csv", row=2, column="started", value="'2020/21 Q2'", contains=("plan decision",)),
+    Bad("on_course_already_finished", with_trainees("pcn,pcn_a,tna_to_na,2017/18 Q4,,1,t"),
+        "trainees_on_course.csv", row=2, column="started", value="'2017/18 Q4'", contains=("have finished",)),
+    Bad("on_course_year_label", with_trainees("pcn,pcn_a,tna_to_na,,2021/22,1,t"), "trainees_on_course.csv",
+        row=2, column="completes", value="'2021/22'", contains=("in quarters",)),
+    Bad("on_course_unknown_transition", with_trainees("pcn,pcn_a,dentistry,2019/20 Q3,,1,t"),
+        "trainees_on_course.csv", row=2, column="transition", value="'dentistry'", contains=("unknown transition",)),
+    Bad("on_course_immediate_transition", with_trainees("pcn,pcn_a,retrain,2019/20 Q3,,1,t"),
+        "trainees_on_course.csv", row=2, column="transition", value="'retrain'", contains=("lead_periods 0",)),
+    Bad("on_course_unknown_place", with_trainees("place,south,tna_to_na,2019/20 Q3,,1,t"),
+        "trainees_on_course.csv", row=2, column="area", value="'south'", contains=("unknown place",)),
+    Bad("on_course_more_than_in_post", with_trainees("pcn,pcn_a,tna_to_na,2019/20 Q3,,3,t"),
+        "trainees_on_course.csv", row=2, column="headcount", value="3", contains=("2 in post",), commands=("plan",)),
+    Bad("role_cost_unknown_role", write_file("role_costs.csv", "role,year,annual_cost\ndentist,2020/21,50000\n"),
+        "role_costs.csv", row=2, column="role", value="'dentist'", contains=("unknown role",)),
+    Bad("role_cost_negative", write_file("role_costs.csv", "role,year,annual_cost\nsplw,2020/21,-5\n"),
+        "role_costs.csv", row=2, column="annual_cost", value="'-5'"),
+    Bad("role_cost_blank", write_file("role_costs.csv", "role,year,annual_cost\nsplw,2020/21,\n"),
+        "role_costs.csv", row=2, column="annual_cost", contains=("a value is required",)),
+    Bad("role_cost_quarter_for_year", write_file("role_costs.csv", "role,year,annual_cost\nsplw,2020/21 Q1,1\n"),
+        "role_costs.csv", row=2, column="year", value="'2020/21 Q1'"),
+    Bad("route_unknown_role", write_file("recruitment_routes.csv", ROUTES.replace("2021/22,splw,external",
+                                                                                  "2021/22,dentist,external")),
+        "recruitment_routes.csv", row=2, column="role", value="'dentist'", contains=("unknown role",)),
+    Bad("route_year_without_arrs_rule", write_file("recruitment_routes.csv", ROUTES.replace("2021/22,splw,ext",
+                                                                                            "2022/23,splw,ext")),
+        "recruitment_routes.csv", row=2, column="year", value="'2022/23'", contains=("no ARRS rule",)),
+    Bad("route_claimable_not_boolean", write_file("recruitment_routes.csv", ROUTES.replace("true", "maybe")),
+        "recruitment_routes.csv", row=2, column="arrs_claimable", value="'maybe'"),
+    Bad("supply_unknown_route", both(write_file("recruitment_routes.csv", ROUTES),
+                                     set_cell("supply", 4, "route", "agency")),
+        "supply.csv", row=4, column="route", value="'agency'", contains=("routes of splw: external",)),
+    Bad("arrs_role_unknown_pot", set_cell("arrs_roles", 4, "pot", "gp_ringfenced"), "arrs_roles.csv", row=4,
+        column="pot", value="'gp_ringfenced'", contains=("not in arrs_pots",)),
+    Bad("arrs_pot_in_combined_year", with_pot(year_flags={"combined_pot": "true"}), "arrs_roles.csv", row=4,
+        column="pot", value="'gp_ringfenced'", contains=("combined",)),
+    Bad("arrs_pot_both_rules", write_file("arrs_pots.csv", POTS.replace("1.3,,", "1.3,500,")), "arrs_pots.csv",
+        row=2, contains=("exactly one of",)),
+    Bad("arrs_cap_in_year_without_caps", both(set_cell("arrs_years", 3, "no_number_caps", "true"),
+                                              set_cell("arrs_roles", 5, "max_wte_per_pcn", "2")),
+        "arrs_roles.csv", row=5, column="max_wte_per_pcn", value="2", contains=("no number caps",)),
+    Bad("arrs_uncapped_with_cap", both(set_cell("arrs_roles", 5, "max_wte_per_pcn", "2"),
+                                       set_cell("arrs_roles", 5, "uncapped", "true")),
+        "arrs_roles.csv", row=5, contains=("uncapped",)),
+    Bad("arrs_flag_not_boolean", set_cell("arrs_years", 2, "combined_pot", "sometimes"), "arrs_years.csv", row=2,
+        column="combined_pot", value="'sometimes'"),
     # the yearly Williams example
     Bad("williams_quarter_in_year_horizon", set_cell("supply", 2, "period", "2019/20 Q1"), "supply.csv", row=2,
         column="period", value="'2019/20 Q1'", contains=("year",), base="williams"),
@@ -660,6 +779,7 @@ GOOD: list[Good] = [
     Good("whitespace_around_cells", padded_cells("supply")),
     Good("columns_in_another_order", reversed_columns("targets")),
     Good("arrs_tables_in_an_extended_base", split_into_base),
+    Good("every_new_table_valid", all_new_tables_valid),
     Good("yaml_manifest", yaml_equivalent),
     Good("williams_utf8_bom", with_bom("transitions"), base="williams"),
     Good("williams_windows_1252_pound_sign", cp1252_pound_note, base="williams", check=pound_sign_survives),

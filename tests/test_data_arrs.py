@@ -2,8 +2,9 @@
 
 The CSVs are read with the ``csv`` module (blank cells are treated as missing
 keys) and every row is validated with the row models in
-:data:`wfplan.schema.TABLES`; then the published figures of the domain brief
-(``shared/domain.md`` section 5) are checked exactly.
+:data:`wfplan.schema.TABLES`; then the published figures (the Network Contract
+DES of each year, as reported; the Agenda for Change and DDRB pay awards) are
+checked exactly, each against the row that carries it and that row's source.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from wfplan.periods import FinancialYear, Quarter
 from wfplan.schema import TABLES, Manifest
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "arrs"
-CSV_TABLES = ("roles", "arrs_years", "arrs_roles", "attrition", "transitions")
-YEARS = ["2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
+CSV_TABLES = ("roles", "arrs_years", "arrs_roles", "attrition", "transitions", "role_costs", "arrs_pots",
+              "recruitment_routes")
+YEARS = ["2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25", "2025/26", "2026/27"]
 ROLES = [
     "gp", "nurse", "dpc_other", "admin",
     "clinical_pharmacist", "social_prescribing_link_worker", "pharmacy_technician",
@@ -29,7 +31,9 @@ ROLES = [
     "nursing_associate", "trainee_nursing_associate", "paramedic", "advanced_practitioner",
     "mental_health_practitioner", "gp_assistant", "digital_transformation_lead",
     "enhanced_nurse", "volunteer",
+    "healthcare_support_worker", "gpn_new_to_practice", "gpn_experienced", "consultant_nurse",
 ]
+NEW_2025_26 = ("healthcare_support_worker", "gpn_new_to_practice", "gpn_experienced", "consultant_nurse")
 
 
 def read_raw(table: str) -> list[dict[str, str]]:
@@ -96,6 +100,8 @@ def test_every_row_validates_with_source_and_rule(table):
     assert rows, f"{table}.csv is empty"
     for i, row in enumerate(rows, start=2):
         assert row.source, f"{table}.csv line {i}: no source"
+        assert "seeds/" not in row.source and "shared/" not in row.source, f"{table}.csv line {i}: cites a seed path"
+        assert "seeds/" not in (row.note or "") and "shared/" not in (row.note or ""), f"{table}.csv line {i}"
         if row.estimate:
             assert row.note, f"{table}.csv line {i}: estimate without a rule in note"
 
@@ -103,7 +109,7 @@ def test_every_row_validates_with_source_and_rule(table):
 def test_manifest():
     with open(DATA / "scenario.toml", "rb") as handle:
         manifest = Manifest(**tomllib.load(handle))
-    assert manifest.name == "ARRS rules and role catalogue, 2019/20 to 2024/25"
+    assert manifest.name == "ARRS rules and role catalogue, 2019/20 to 2026/27"
     assert manifest.description
     assert manifest.horizon is None
     assert manifest.extends == []
@@ -182,8 +188,11 @@ def test_arrs_roles_exist_and_are_unique(arrs, roles):
 
 
 def test_non_arrs_roles_absent(arrs):
-    for rid in ("gp", "nurse", "dpc_other", "admin", "volunteer"):
+    for rid in ("nurse", "dpc_other", "admin", "volunteer"):
         assert not [r for r in arrs if r.role == rid], rid
+    # GPs: from 1 October 2024, from a ring-fenced pot; from 2025/26 from the combined sum
+    assert terms_at(arrs, "gp", "2024/25 Q2") is None
+    assert (terms_at(arrs, "gp", "2024/25 Q3").pot, terms_at(arrs, "gp", "2025/26 Q1").pot) == ("gp_ringfenced", None)
 
 
 def test_eligibility_by_year(arrs):
@@ -200,6 +209,9 @@ def test_eligibility_by_year(arrs):
     assert {"gp_assistant", "digital_transformation_lead"} <= roles_in("2022/23")
     assert "gp_assistant" not in roles_in("2021/22")
     assert "enhanced_nurse" in roles_in("2024/25") and "enhanced_nurse" not in roles_in("2023/24")
+    assert set(NEW_2025_26) <= roles_in("2025/26") and not set(NEW_2025_26) & roles_in("2024/25")
+    assert roles_in("2025/26") == roles_in("2024/25") | set(NEW_2025_26)
+    assert roles_in("2026/27") == roles_in("2025/26")
     for rid in ("nursing_associate", "trainee_nursing_associate"):
         assert terms_at(arrs, rid, "2020/21 Q2") is None
         assert terms_at(arrs, rid, "2020/21 Q3") is not None
@@ -247,6 +259,7 @@ def test_all_roles_fully_reimbursed_from_2020_21(arrs):
         ("clinical_pharmacist", "2024/25 Q3", 65838),
         ("advanced_practitioner", "2024/25 Q3", 72141),
         ("pharmacy_technician", "2024/25 Q3", 42437),
+        ("gp", "2024/25 Q3", 92462),
     ],
 )
 def test_published_caps(arrs, role, quarter, cap):
@@ -291,6 +304,14 @@ def test_number_caps(arrs):
     assert at("digital_transformation_lead", "2022/23 Q3").max_wte_per_pcn == 1
     en = at("enhanced_nurse", "2024/25 Q1")
     assert (en.max_wte_per_pcn, en.large_list_threshold, en.max_wte_per_pcn_large) == (1, 100000, 2)
+    # removed caps are stated, not just left blank
+    for role, quarter in (("pharmacy_technician", "2021/22 Q1"), ("mental_health_practitioner", "2023/24 Q1"),
+                          ("advanced_practitioner", "2024/25 Q1")):
+        assert at(role, quarter).uncapped and at(role, quarter).max_wte_per_pcn is None, (role, quarter)
+    # 2025/26 and 2026/27: no restriction on the number of any role
+    for row in arrs:
+        if row.year in ("2025/26", "2026/27"):
+            assert row.max_wte_per_pcn is None and row.max_wte_per_pcn_large is None, (row.year, row.role)
 
 
 # --- attrition and pipeline -------------------------------------------------------------
@@ -313,3 +334,171 @@ def test_tna_pipeline(roles):
     assert t.cost_per_person == 0
     assert 0 < t.success_rate <= 1
     assert t.estimate and t.note
+
+
+# --- 2025/26 and 2026/27 ---------------------------------------------------------------
+
+SEED_PATH = ("seeds/", "shared/")
+
+
+def assert_sourced(row, *publishers: str) -> None:
+    """The row says where its figure comes from: named publishers, no seed path."""
+    assert row.source and not any(p in row.source for p in SEED_PATH), row
+    for publisher in publishers:
+        assert publisher in row.source, (publisher, row.source)
+
+
+def test_2025_26_combined_sum_per_weighted_patient(years):
+    y = {r.year: r for r in years}["2025/26"]
+    assert (y.entitlement_per_weighted_patient, y.entitlement_per_pcn, y.estimate) == (26.631, None, False)
+    assert y.combined_pot and y.no_number_caps
+    assert y.national_pot == 1_711_000_000
+    assert_sourced(y, "Pulse PCN, 'Consultant nurses added to ARRS", "Pulse, 'New contract removes ARRS GP funding ringfence")
+    assert "1 January 2025" in y.note and "GP" in y.note
+
+
+def test_2024_25_gp_pot_is_ring_fenced_and_not_combined(years, arrs):
+    by_year = {r.year: r for r in years}
+    assert not by_year["2024/25"].combined_pot and not by_year["2024/25"].no_number_caps
+    for year in ("2020/21", "2021/22", "2022/23", "2023/24"):  # 'a single combined maximum sum' from 2020/21
+        assert by_year[year].combined_pot, year
+        assert "Doncaster LMC" in by_year[year].source
+    (pot,) = load("arrs_pots")
+    assert (pot.year, pot.pot, pot.entitlement_per_weighted_patient, pot.national_pot, pot.estimate) == (
+        "2024/25", "gp_ringfenced", 1.303, 82_000_000, False)
+    assert_sourced(pot, "Pulse PCN, 'PCNs can claim more for ARRS staff but funding remains flat'")
+    gp = terms_at(arrs, "gp", "2024/25 Q3")
+    assert (gp.from_quarter, gp.cap_per_wte, gp.reimbursement_rate, gp.pot, gp.estimate) == (
+        "2024/25 Q3", 92462, 1.0, "gp_ringfenced", False)
+
+
+@pytest.mark.parametrize(
+    ("role", "cap", "publisher"),
+    [
+        ("gp", 105882, "Humberside LMC"),
+        ("clinical_pharmacist", 66972, "The Pharmacist, 'New ARRS pharmacist funding confirmed"),
+        ("advanced_practitioner", 73334, "The Pharmacist, 'New ARRS pharmacist funding confirmed"),
+        ("pharmacy_technician", 43352, "Pharmaceutical Journal, 'NHS England increases ARRS reimbursement"),
+        ("enhanced_nurse", 64907, "Nursing in Practice, 'Funding for ARRS general practice nurse roles"),
+        ("healthcare_support_worker", 32159, "Pulse PCN, 'Consultant nurses added to ARRS"),
+        ("gpn_new_to_practice", 43352, "Pulse PCN, 'Consultant nurses added to ARRS"),
+        ("gpn_experienced", 53319, "Pulse PCN, 'Consultant nurses added to ARRS"),
+        ("consultant_nurse", 102683, "Pulse PCN, 'Consultant nurses added to ARRS"),
+    ],
+)
+def test_published_2025_26_amounts(arrs, role, cap, publisher):
+    row = terms_at(arrs, role, "2025/26 Q1")
+    assert (row.cap_per_wte, row.reimbursement_rate, row.estimate, row.from_quarter) == (cap, 1.0, False, None)
+    assert row.pot is None, "2025/26 has one combined sum"
+    assert_sourced(row, publisher)
+    assert f"{cap:,}" in row.note
+
+
+def test_gp_salary_within_the_2025_26_amount(arrs):
+    # GBP 82,418 salary (the bottom of the BMA salaried GP range) is GBP 105,882 with on-costs
+    assert "82,418" in terms_at(arrs, "gp", "2025/26 Q1").note
+
+
+@pytest.mark.parametrize(
+    ("role", "cap"),
+    [("first_contact_physiotherapist", 66972), ("social_prescribing_link_worker", 43352),
+     ("health_wellbeing_coach", 43352), ("physician_associate", 64907), ("paramedic", 64907),
+     ("digital_transformation_lead", 73334), ("mental_health_practitioner", 53319),
+     ("trainee_nursing_associate", 32159), ("care_coordinator", round(35290 * 43352 / 42437)),
+     ("nursing_associate", round(35290 * 43352 / 42437)), ("gp_assistant", round(35290 * 43352 / 42437))],
+)
+def test_unpublished_2025_26_amounts_are_estimates_with_their_rule(arrs, role, cap):
+    row = terms_at(arrs, role, "2025/26 Q1")
+    assert row.cap_per_wte == cap and row.estimate and "not found published" in row.note
+    assert_sourced(row)
+
+
+def test_2026_27_carries_2025_26_forward_as_estimates(arrs, years):
+    y = {r.year: r for r in years}["2026/27"]
+    assert y.estimate and y.entitlement_per_weighted_patient == round(26.631 * 1754 / 1711, 3) == 27.3
+    assert y.national_pot == 1_754_000_000 and y.combined_pot and y.no_number_caps
+    assert_sourced(y, "South Staffordshire LMC, 'PCN ARRS 2026/27'")
+    for row in arrs:
+        if row.year != "2026/27":
+            continue
+        assert row.estimate, row.role
+        before = terms_at(arrs, row.role, "2025/26 Q1")
+        if row.role == "gp":  # the top of the salaried GP range plus on-costs: 104,086 x 1.06 x 1.04 x 105,882 / 82,418
+            assert row.cap_per_wte == round(104086 * 1.06 * 1.04 * 105882 / 82418) == 147412
+            assert_sourced(row, "Management in Practice, '485m uplift to GP contract for 2026/27")
+        else:
+            assert (row.cap_per_wte, row.reimbursement_rate) == (before.cap_per_wte, before.reimbursement_rate)
+            assert "carried forward" in row.note
+
+
+def test_twelve_month_rule_and_gp_eligibility_are_routes_that_cannot_be_claimed():
+    routes = {(r.year, r.role, r.route): r for r in load("recruitment_routes")}
+    for year in ("2025/26", "2026/27"):
+        for role in NEW_2025_26:
+            assert routes[(year, role, "external")].arrs_claimable
+            barred = routes[(year, role, "pcn_or_member_practice")]
+            assert not barred.arrs_claimable and "12 months" in barred.label
+            assert barred.estimate == (year == "2026/27")
+            assert_sourced(barred, "Humberside LMC")
+    for year, experienced in (("2024/25", False), ("2025/26", False), ("2026/27", True)):
+        assert routes[(year, "gp", "newly_qualified")].arrs_claimable
+        assert routes[(year, "gp", "experienced")].arrs_claimable == experienced
+    assert {r.year for r in load("recruitment_routes")} == {"2024/25", "2025/26", "2026/27"}
+
+
+# --- employer costs by year ---------------------------------------------------------------
+
+AFC = {"2020/21": 0.0167, "2021/22": 0.03, "2023/24": 0.05, "2024/25": 0.055, "2025/26": 0.036, "2026/27": 0.033}
+DDRB = {"2020/21": 0.028, "2021/22": 0.03, "2022/23": 0.045, "2023/24": 0.06, "2024/25": 0.06, "2025/26": 0.04,
+        "2026/27": 0.025}
+
+
+def test_role_costs_cover_every_role_and_year_from_the_roles_table(roles):
+    costs = {(c.role, c.year): c for c in load("role_costs")}
+    assert set(costs) == {(r.role, y) for r in roles for y in YEARS}
+    for r in roles:
+        assert costs[(r.role, "2020/21")].annual_cost == r.annual_cost, "roles.annual_cost is in 2020/21 prices"
+        values = [costs[(r.role, y)].annual_cost for y in YEARS]
+        assert values == sorted(values), r.role
+    for c in costs.values():
+        assert c.estimate and c.note and c.source
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        # band 7 (clinical pharmacist): 2022/23 is the 4% for band 7
+        ("clinical_pharmacist", [55670 / 1.0167, 55670, 55670 * 1.03, 55670 * 1.03 * 1.04,
+                                 55670 * 1.03 * 1.04 * 1.05, 55670 * 1.03 * 1.04 * 1.05 * 1.055,
+                                 55670 * 1.03 * 1.04 * 1.05 * 1.055 * 1.036,
+                                 55670 * 1.03 * 1.04 * 1.05 * 1.055 * 1.036 * 1.033]),
+        # band 5 (SPLW): 2022/23 is GBP 1,400 with on-costs 14.38% + 13.8%
+        ("social_prescribing_link_worker", [35389 / 1.0167, 35389, 35389 * 1.03, 35389 * 1.03 + 1400 * 1.2818,
+                                            (35389 * 1.03 + 1400 * 1.2818) * 1.05,
+                                            (35389 * 1.03 + 1400 * 1.2818) * 1.05 * 1.055,
+                                            (35389 * 1.03 + 1400 * 1.2818) * 1.05 * 1.055 * 1.036,
+                                            (35389 * 1.03 + 1400 * 1.2818) * 1.05 * 1.055 * 1.036 * 1.033]),
+        # salaried GPs: the DDRB uplifts of the pay range
+        ("gp", [78182 / 1.028, 78182, 78182 * 1.03, 78182 * 1.03 * 1.045, 78182 * 1.03 * 1.045 * 1.06,
+                78182 * 1.03 * 1.045 * 1.06 * 1.06, 78182 * 1.03 * 1.045 * 1.06 * 1.06 * 1.04,
+                78182 * 1.03 * 1.045 * 1.06 * 1.06 * 1.04 * 1.025]),
+    ],
+)
+def test_role_costs_follow_the_pay_awards(role, expected):
+    costs = {c.year: c for c in load("role_costs") if c.role == role}
+    assert [costs[y].annual_cost for y in YEARS] == [round(v) for v in expected]
+    awards = DDRB if role == "gp" else AFC
+    for year, award in awards.items():
+        if year not in ("2020/21",) and not (role != "gp" and year == "2022/23"):
+            assert f"x {1 + award:g}" in costs[year].note, (role, year)
+    for year in ("2023/24", "2024/25", "2025/26"):
+        assert_sourced(costs[year], "BMA" if role == "gp" and year != "2025/26" else "")
+    assert costs["2026/27"].estimate
+
+
+def test_new_roles_in_the_catalogue(roles):
+    by_id = {r.role: r for r in roles}
+    assert [by_id[r].staff_group for r in NEW_2025_26] == ["Direct Patient Care", "Nurses", "Nurses", "Nurses"]
+    assert by_id["healthcare_support_worker"].annual_cost == by_id["dpc_other"].annual_cost
+    assert by_id["gpn_experienced"].annual_cost == by_id["nurse"].annual_cost
+    assert by_id["consultant_nurse"].annual_cost == round(61000 * 102683 / 73334)

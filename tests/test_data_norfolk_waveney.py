@@ -1,12 +1,14 @@
-"""The Norfolk and Waveney reference scenario (data/norfolk_waveney) against its seeds.
+"""The Norfolk and Waveney reference scenario (data/norfolk_waveney) against its sources.
 
 Reads the CSVs with the csv module, validates every row with the row models of
-:data:`wfplan.schema.TABLES`, and checks the figures against the seed documents
-(``seeds/002:LINE`` = line LINE of the Norfolk and Waveney 2019/20-2023/24
-Primary Care Strategy).  The GPFV trajectory appendix (seeds/002:1841-1883) is
-transcribed below and every printed cell is rebuilt from the encoded rows.
-Where the seed file itself is available, each flow row's cited line is also
-checked to hold its label and headcounts.
+:data:`wfplan.schema.TABLES`, and checks the figures against the source
+documents.  The data cites them by title and section (users cannot open the
+project's seed copies); the line numbers in this file (``seeds/002:LINE`` =
+line LINE of the text copy of the Norfolk and Waveney STP Primary Care Strategy
+2019/20-2023/24) are for the checks below only.  The GPFV trajectory appendix
+(seeds/002:1841-1883) is transcribed below and every printed cell is rebuilt
+from the encoded rows.  Where the seed file itself is available, each row's
+line (kept here) is also checked to hold its label and headcounts.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from wfplan.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "norfolk_waveney"
 SEED_002 = Path(os.environ.get("WFPLAN_SEEDS", "/work/shared/seeds")) / "002_26916427b7ddb271.txt"
+STRATEGY = "Norfolk and Waveney STP Primary Care Strategy 2019/20-2023/24"
+DOCUMENTS = (STRATEGY, "Norfolk Better Care Fund plan", "Integrated Care System wave 2 expression of interest")
+"""The local source documents, as the data's ``source`` fields name them (listed in data/README.md)."""
+APPENDIX_5 = f"{STRATEGY}, Appendix 5 (GPFV workforce trajectories approved by NHS England)"
 SYSTEM = "norfolk_waveney"
 CSV_TABLES = [
     "places", "pcns", "practices", "staff_in_post", "flow_types", "planned_flows",
@@ -75,7 +81,9 @@ def test_every_row_validates_and_is_sourced(table):
         assert None not in row, f"{table}.csv:{number}: more cells than header"
         parsed = model.model_validate(as_data(row))
         assert parsed.source, f"{table}.csv:{number}: source is empty"
-        assert re.search(r"seeds/00[0-4]:\d+", parsed.source), f"{table}.csv:{number}: source cites no seed line"
+        assert any(doc in parsed.source for doc in DOCUMENTS), f"{table}.csv:{number}: source names no document"
+        assert not re.search(r"seeds/|shared/", parsed.source), f"{table}.csv:{number}: cites a path users cannot open"
+        assert not re.search(r"seeds/|shared/", parsed.note or ""), f"{table}.csv:{number}: note cites a path"
         if parsed.estimate:
             assert parsed.note and len(parsed.note) > 20, f"{table}.csv:{number}: estimate without its rule"
 
@@ -223,6 +231,9 @@ TABLE1 = {  # seeds/002:708-713: GPs, Nurses, Direct Patient Care, Admin/Non-Cli
     ("place", "west_norfolk"): (134, 109, 152, 390),
 }
 TABLE1_ROLES = ("gp", "nurse", "dpc_other", "admin")
+TABLE1_LINES = dict(zip(TABLE1, range(708, 714), strict=True))  # seeds/002:708-713, in TABLE1's order
+TABLE1_ROWS = dict(zip(TABLE1, ("Norfolk and Waveney STP", "NHS Great Yarmouth and Waveney CCG", "NHS North Norfolk CCG",
+                                "NHS Norwich CCG", "NHS South Norfolk CCG", "NHS West Norfolk CCG"), strict=True))
 
 
 def test_staff_in_post_is_table_1():
@@ -233,6 +244,8 @@ def test_staff_in_post_is_table_1():
         for role, value in zip(TABLE1_ROLES, values, strict=True):
             r = got[(level, area, role)]
             assert (r.as_at, r.headcount, r.fte) == ("2018/19 Q4", value, None)
+            assert r.source == (f"{STRATEGY}, section 3.6, Table 1 (key general practice workforce statistics), "
+                                f"row '{TABLE1_ROWS[(level, area)]}'")
             assert "unit" in r.note
     assert {r.role for r in rows} == set(TABLE1_ROLES), "no invented ARRS baseline rows"
 
@@ -293,6 +306,20 @@ FLOW_PERIODS = ("2018/19 Q3-Q4", "2019/20 Q1", "2019/20 Q2", "2019/20 Q3", "2019
 HISTORIC_QUARTERS = ("2017/18 Q1", "2017/18 Q2", "2017/18 Q3", "2017/18 Q4", "2018/19 Q1", "2018/19 Q2")
 
 
+def appendix_row(table: str, role: str, label: str) -> str:
+    """The citation of a row of Appendix 5: its table and the row's printed label."""
+    if role == "dpc_other":
+        printed = "Direct Patient Care staff"
+    elif table == "rolling":
+        printed = "GP Excluding Registrars" if role == "gp" else {
+            "nurse": "Nurses", "physician_associate": "Physician Associates",
+            "clinical_pharmacist": "Pharmacists", "admin": "Admin Staff"}[role]
+    else:
+        printed = f"GP: {label}" if role == "gp" else label
+    name = {"inflow": "inflows", "outflow": "outflows", "rolling": "rolling total FTE"}[table]
+    return f"{APPENDIX_5}, {name} table, row '{printed}'"
+
+
 def _flows():
     types = {(t.role, t.direction.value, t.flow): t for t in validated("flow_types")}
     planned = defaultdict(dict)
@@ -310,12 +337,13 @@ def test_flow_types_and_planned_flows_reproduce_the_appendix():
     expected = [("inflow", r) for r in SEED_INFLOWS] + [("outflow", r) for r in SEED_OUTFLOWS]
     assert len(types) == len(expected) == 18
     assert len(planned) == 18 and sum(len(v) for v in planned.values()) == 90
-    for direction, (role, flow, label, line, hc, total, rate, fte, fte_total) in expected:
+    for direction, (role, flow, label, _line, hc, total, rate, fte, fte_total) in expected:
         t = types[(role, direction, flow)]
-        assert (t.label, t.participation_rate, t.source) == (label, rate, f"seeds/002:{line}")
+        assert (t.label, t.participation_rate, t.source) == (label, rate, appendix_row(direction, role, label))
         got = tuple(planned[(role, direction, flow)][p].headcount for p in FLOW_PERIODS)
         assert got == hc, (role, direction, flow)
-        assert all(planned[(role, direction, flow)][p].source == f"seeds/002:{line}" for p in FLOW_PERIODS)
+        assert all(planned[(role, direction, flow)][p].source == appendix_row(direction, role, label)
+                   for p in FLOW_PERIODS)
         assert sum(got[1:]) == total, "year total = Q1..Q4 (Oct-Mar not in it)"
         assert tuple(round(h * t.participation_rate, 2) for h in got) == fte, "FTE = headcount x rate"
         assert round(sum(h * t.participation_rate for h in got[1:]), 2) == fte_total
@@ -339,9 +367,9 @@ def test_historic_fte_and_rolling_totals_reproduce_the_appendix():
         return sum(p[period].headcount * types[key].participation_rate
                    for key, p in planned.items() if key[0] == role and key[1] == direction)
 
-    for role, line, historic, net, forecast, quarters, growth in SEED_ROLLING:
+    for role, _line, historic, net, forecast, quarters, growth in SEED_ROLLING:
         assert tuple(hist[role][q].fte for q in HISTORIC_QUARTERS) == historic
-        assert all(hist[role][q].source == f"seeds/002:{line}" for q in HISTORIC_QUARTERS)
+        assert all(hist[role][q].source == appendix_row("rolling", role, "") for q in HISTORIC_QUARTERS)
         assert "missing" in hist[role]["2017/18 Q1"].note
         assert round(fte(role, "inflow", FLOW_PERIODS[0]) - fte(role, "outflow", FLOW_PERIODS[0]), 2) == net
         level = historic[-1] + net
@@ -358,8 +386,10 @@ def test_historic_fte_and_rolling_totals_reproduce_the_appendix():
 def test_cited_seed_lines_hold_the_encoded_values():
     lines = SEED_002.read_text(encoding="utf-8").splitlines()
     types, planned = _flows()
+    line_of = {(role, "inflow", flow): line for role, flow, _, line, *_ in SEED_INFLOWS}
+    line_of |= {(role, "outflow", flow): line for role, flow, _, line, *_ in SEED_OUTFLOWS}
     for key, t in types.items():
-        cells = [c.strip() for c in lines[int(t.source.split(":")[1]) - 1].split("|")]
+        cells = [c.strip() for c in lines[line_of[key] - 1].split("|")]
         label = t.label.rstrip(")")
         assert any(c.startswith(label) for c in cells), (key, t.label)
         start = next(i for i, c in enumerate(cells) if c.startswith(label))
@@ -370,28 +400,30 @@ def test_cited_seed_lines_hold_the_encoded_values():
         assert any(f"{n[0]} – {n[2]:,}" in line for line in lines[600:700]), n
     practice_lines = "\n".join(lines[605:695])
     for p in validated("practices"):
-        assert f"{p.name} {p.registered_list:,}" in lines[int(p.source.split(":")[1]) - 1], p.name
         assert f"{p.name} {p.registered_list:,}" in practice_lines
+        figure = "Figure 9 (South Norfolk" if NAMED_PCNS[p.pcn][1] == "south_norfolk" else "Figure 10 (West Norfolk"
+        assert figure in p.source, p.name
     for s in validated("staff_in_post"):
-        cells = [c.strip() for c in lines[int(s.source.split(":")[1]) - 1].split("|")][2:6]
+        cells = [c.strip() for c in lines[TABLE1_LINES[(s.level.value, s.area)] - 1].split("|")][2:6]
         assert int(cells[TABLE1_ROLES.index(s.role)]) == s.headcount, s
     for t in validated("targets"):
         if t.basis == "per_pcn":  # the seed's "March YYYY" is the by-quarter 'YYYY-1/YY Q4'
-            assert f"March {Quarter.parse(t.by).start_year + 1}" in lines[int(t.source.split(":")[1]) - 1], t.target
+            line = EXPECTED_TARGETS[(t.role, t.quantity, t.by)][0]
+            assert f"March {Quarter.parse(t.by).start_year + 1}" in lines[line - 1], t.target
 
 
 # --- goals, money, supply -----------------------------------------------------------------
 
-EXPECTED_TARGETS = {  # role, per PCN, by, source line
-    ("clinical_pharmacist", 1, "2019/20 Q4"): 1069,
-    ("social_prescribing_link_worker", 1, "2019/20 Q4"): 1073,
-    ("social_prescribing_link_worker", 3, "2021/22 Q4"): 1073,
-    ("trainee_nursing_associate", 1, "2022/23 Q4"): 1061,
-    ("advanced_practitioner", 1, "2022/23 Q4"): 1065,
-    ("physician_associate", 2, "2023/24 Q4"): 1077,
-    ("first_contact_physiotherapist", 3, "2023/24 Q4"): 1081,
-    ("paramedic", 1, "2023/24 Q4"): 1209,
-    ("volunteer", 1, "2022/23 Q4"): 1091,
+EXPECTED_TARGETS = {  # role, per PCN, by: seed line, section and subheading of the Primary Care Strategy
+    ("clinical_pharmacist", 1, "2019/20 Q4"): (1069, "section 6.3 (How the workforce will be configured: Clinical Pharmacists)"),
+    ("social_prescribing_link_worker", 1, "2019/20 Q4"): (1073, "section 6.3 (How the workforce will be configured: Social Prescribers)"),
+    ("social_prescribing_link_worker", 3, "2021/22 Q4"): (1073, "section 6.3 (How the workforce will be configured: Social Prescribers)"),
+    ("trainee_nursing_associate", 1, "2022/23 Q4"): (1061, "section 6.3 (How the workforce will be configured: Trainee Nursing Associates)"),
+    ("advanced_practitioner", 1, "2022/23 Q4"): (1065, "section 6.3 (How the workforce will be configured: Advanced Care Practitioners)"),
+    ("physician_associate", 2, "2023/24 Q4"): (1077, "section 6.3 (How the workforce will be configured: Physician Associates)"),
+    ("first_contact_physiotherapist", 3, "2023/24 Q4"): (1081, "section 6.3 (How the workforce will be configured: Advance Practice Physiotherapists)"),
+    ("paramedic", 1, "2023/24 Q4"): (1209, "section 7.3 (How workforce will be configured: APP/CP)"),
+    ("volunteer", 1, "2022/23 Q4"): (1091, "section 6.3 (How the workforce will be configured: Volunteer workforce)"),
 }
 
 
@@ -400,8 +432,8 @@ def test_targets():
     per_pcn = [t for t in targets if t.basis == "per_pcn"]
     assert len(per_pcn) == len(EXPECTED_TARGETS)
     for t in per_pcn:
-        line = EXPECTED_TARGETS[(t.role, t.quantity, t.by)]
-        assert t.source == f"seeds/002:{line}"
+        _, section = EXPECTED_TARGETS[(t.role, t.quantity, t.by)]
+        assert t.source == f"{STRATEGY}, {section}"
         assert (t.unit, t.kind, t.priority, t.penalty, t.level.value, t.area, t.estimate) == (
             "headcount", "at_least", 1, 1, "pcn", None, False)
     assert "paramedic" in next(t for t in per_pcn if t.role == "paramedic").note
@@ -418,7 +450,8 @@ def test_demand_reaches_800k_extra_appointments_by_2024_25():
     assert d.annual_growth == pytest.approx((17 / 9) ** 0.25 - 1, abs=1e-4)
     in_2024_25 = REGISTERED_JAN_2019 * d.appointments_per_patient * (1 + d.annual_growth) ** 5
     assert in_2024_25 == pytest.approx(800_000, rel=1e-3)
-    assert "seeds/004:46" in d.source and "seeds/002:1576" in d.source
+    assert "expression of interest (2018), section 1" in d.source
+    assert f"{STRATEGY}, section 11.1" in d.source
 
 
 def test_budgets():

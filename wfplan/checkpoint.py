@@ -111,7 +111,8 @@ def _flow_block(ws: Worksheet, row: int, block: pd.DataFrame, fy: FinancialYear,
         st.header(ws, row + 1, column, label)
     if direction == "outflow":
         ws.cell(row=row + 1, column=15).comment = Comment(
-            "Label as printed in the NHSE template (seeds/002:1859): this column is the planned outflow FTE total.",
+            "Label as printed in the NHSE template (as reproduced in the Norfolk and Waveney STP Primary Care Strategy "
+            "2019/20-2023/24, Appendix 5, outflows table): this column is the planned outflow FTE total.",
             "wfplan")
     st.header(ws, row + 2, 1, "Staff group")
     st.header(ws, row + 2, 2, "Source" if direction == "inflow" else "Reason")

@@ -39,7 +39,8 @@ ID_LISTS = {"role_ids": ("roles", "role"), "pcn_ids": ("pcns", "pcn"), "place_id
 COLUMN_LISTS = {"role": "role_ids", "from_role": "role_ids", "to_role": "role_ids", "pcn": "pcn_ids",
                 "place": "place_ids", "flow": "flow_ids", "funding_budget": "budget_ids", "area": "pcn_ids",
                 "quarter": "quarters", "from_quarter": "quarters", "as_at": "periods", "period": "periods",
-                "by": "periods", "until": "periods", "from_period": "periods", "year": "years"}
+                "by": "periods", "until": "periods", "from_period": "periods", "year": "years",
+                "started": "periods", "completes": "periods"}
 PERIOD_TEXT = {"quarters": "a quarter like '2019/20 Q1'", "years": "a financial year like '2019/20'",
                "periods": "a quarter like '2019/20 Q1' or (yearly horizons) a year like '2019/20'"}
 

@@ -61,7 +61,8 @@ from wfplan.tables import Located
 Scalar = str | bool | int | float
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 OPERATIONS = ("scale", "add", "set", "shift_periods")
-DEFAULT_SHIFT_COLUMNS = {"targets": ("by", "until"), "supply": ("period",), "demand": ("from_period",)}
+DEFAULT_SHIFT_COLUMNS = {"targets": ("by", "until"), "supply": ("period",), "demand": ("from_period",),
+                         "planned_leavers": ("period",), "trainees_on_course": ("started", "completes")}
 
 
 class Override(BaseModel):

@@ -33,10 +33,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "planned_flows": ("level", "area", "role", "direction", "flow", "period"),
     "historic_fte": ("level", "area", "role", "quarter"),
     "attrition": ("role",),
-    "supply": ("role", "level", "area", "period"),
+    "supply": ("role", "level", "area", "period", "route"),
     "transitions": ("transition",),
+    "planned_leavers": ("level", "area", "role", "period", "reason"),
+    "trainees_on_course": ("level", "area", "transition", "started", "completes"),
+    "role_costs": ("role", "year"),
     "arrs_years": ("year",),
+    "arrs_pots": ("year", "pot"),
     "arrs_roles": ("year", "role", "from_quarter"),
+    "recruitment_routes": ("year", "role", "route"),
     "budgets": ("budget", "year", "level", "area"),
     "targets": ("target",),
     "demand": ("level", "area", "from_period"),
@@ -51,7 +56,10 @@ ROLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "attrition": ("role",),
     "supply": ("role",),
     "transitions": ("from_role", "to_role"),
+    "planned_leavers": ("role",),
+    "role_costs": ("role",),
     "arrs_roles": ("role",),
+    "recruitment_routes": ("role",),
     "targets": ("role",),
 }
 
@@ -237,8 +245,11 @@ class Scenario:
                 key = tuple(getattr(loc.row, c) for c in key_cols)
                 if key in seen:
                     first = seen[key]
+                    # point at the last key column with a value (a blank optional key, e.g. route, says nothing)
+                    column = next(c for c, v in zip(reversed(key_cols), reversed(key), strict=True)
+                                  if v is not None or c == key_cols[0])
                     problems.append(loc.problem(
-                        key_cols[-1],
+                        column,
                         f"duplicate of row {first.line} (same {', '.join(key_cols)})",
                     ))
                 else:
@@ -280,7 +291,8 @@ class Scenario:
                 for col in columns:
                     if getattr(loc.row, col) not in role_ids:
                         problems.append(loc.problem(col, "unknown role (not in roles)"))
-        for name in ("staff_in_post", "planned_flows", "historic_fte", "supply", "budgets", "demand", "targets"):
+        for name in ("staff_in_post", "planned_flows", "historic_fte", "supply", "budgets", "demand", "targets",
+                     "planned_leavers", "trainees_on_course"):
             for loc in self.rows.get(name, []):
                 if len(problems) >= MAX_PROBLEMS:
                     return problems
@@ -295,6 +307,20 @@ class Scenario:
         for loc in self.rows.get("planned_flows", []):
             if (loc.row.role, loc.row.direction, loc.row.flow) not in flows:
                 problems.append(loc.problem("flow", f"unknown {loc.row.direction.value} for role {loc.row.role} (not in flow_types)"))
+        routes = {(loc.row.role, loc.row.route) for loc in self.rows.get("recruitment_routes", [])}
+        for loc in self.rows.get("supply", []):
+            if loc.row.route is not None and (loc.row.role, loc.row.route) not in routes:
+                known = sorted(r for role, r in routes if role == loc.row.role)
+                hint = f"; routes of {loc.row.role}: {', '.join(known)}" if known else ""
+                problems.append(loc.problem("route", f"unknown route for role {loc.row.role} "
+                                                     f"(not in recruitment_routes){hint}"))
+        lead = {loc.row.transition: loc.row.lead_periods for loc in self.rows.get("transitions", [])}
+        for loc in self.rows.get("trainees_on_course", []):
+            if loc.row.transition not in lead:
+                problems.append(loc.problem("transition", "unknown transition (not in transitions)"))
+            elif lead[loc.row.transition] == 0:
+                problems.append(loc.problem("transition", "this transition has lead_periods 0 (an immediate "
+                                                          "move): nobody can be on its course"))
         budgets = {loc.row.budget for loc in self.rows.get("budgets", [])}
         for loc in self.rows.get("roles", []):
             if loc.row.funding_budget is not None and budgets and loc.row.funding_budget not in budgets:
@@ -309,7 +335,8 @@ class Scenario:
         if horizon.periods == ():
             return [Problem("scenario manifest", "horizon end is before its start", column="horizon.end",
                             value=self.manifest.horizon.end)]
-        dated = {"supply": ("period",), "targets": ("by", "until"), "demand": ("from_period",)}
+        dated = {"supply": ("period",), "targets": ("by", "until"), "demand": ("from_period",),
+                 "planned_leavers": ("period",)}
         for name, columns in dated.items():
             for loc in self.rows.get(name, []):
                 for col in columns:
@@ -336,6 +363,30 @@ class Scenario:
                 horizon.index(loc.row.as_at)
             except PeriodError:
                 problems.append(loc.problem("as_at", f"the horizon is in {horizon.step}s"))
+        problems += self._check_on_course(horizon)
+        return problems
+
+    def _check_on_course(self, horizon: Horizon) -> list[Problem]:
+        """Trainees on course at the start: begun before the horizon, not yet finished by its start."""
+        problems = []
+        lead = {loc.row.transition: loc.row.lead_periods for loc in self.rows.get("transitions", [])}
+        first = horizon.label(horizon.first)
+        for loc in self.rows.get("trainees_on_course", []):
+            column = "started" if loc.row.started is not None else "completes"
+            try:
+                index = horizon.index(getattr(loc.row, column))
+            except PeriodError:
+                step = "a quarter like '2019/20 Q1'" if horizon.step == "quarter" else "a year like '2019/20'"
+                problems.append(loc.problem(column, f"the horizon is in {horizon.step}s: expected {step}"))
+                continue
+            if column == "started" and index >= horizon.first:
+                problems.append(loc.problem("started", f"is not before the horizon starts ({first}): a course "
+                                                       "begun in the plan is a plan decision, not an input"))
+            elif loc.row.transition in lead:
+                ends = index + lead[loc.row.transition] if column == "started" else index
+                if ends < horizon.first:
+                    problems.append(loc.problem(column, f"the course ends in {horizon.label(ends)}, before the "
+                                                        f"horizon starts ({first}): these people have finished"))
         return problems
 
     def _check_arrs_years(self) -> list[Problem]:
@@ -348,9 +399,30 @@ class Scenario:
                 problems.append(years[0].problem(
                     "year", f"ARRS years have a gap: {', '.join(FinancialYear(s).label for s in missing)} missing"))
         known = {loc.row.year for loc in years}
+        combined = {loc.row.year for loc in years if loc.row.combined_pot}
+        uncapped_years = {loc.row.year for loc in years if loc.row.no_number_caps}
+        pots = {(loc.row.year, loc.row.pot) for loc in self.rows.get("arrs_pots", [])}
+        for loc in self.rows.get("arrs_pots", []):
+            if loc.row.year not in known:
+                problems.append(loc.problem("year", "no ARRS rule for this year in arrs_years"))
+            elif loc.row.year in combined:
+                problems.append(loc.problem("pot", f"{loc.row.year} has one combined ARRS sum per PCN "
+                                                   "(combined_pot in arrs_years): no separate pot"))
         for loc in self.rows.get("arrs_roles", []):
             if loc.row.year not in known:
                 problems.append(loc.problem("year", "no ARRS rule for this year in arrs_years"))
             if loc.row.from_quarter is not None and Quarter.parse(loc.row.from_quarter).year.label != loc.row.year:
                 problems.append(loc.problem("from_quarter", f"must be a quarter of {loc.row.year}"))
+            if loc.row.pot is not None and loc.row.year in combined:
+                problems.append(loc.problem("pot", f"{loc.row.year} has one combined ARRS sum per PCN "
+                                                   "(combined_pot in arrs_years): leave pot blank"))
+            elif loc.row.pot is not None and (loc.row.year, loc.row.pot) not in pots:
+                problems.append(loc.problem("pot", f"unknown pot for {loc.row.year} (not in arrs_pots)"))
+            if loc.row.year in uncapped_years and (loc.row.max_wte_per_pcn is not None
+                                                   or loc.row.max_wte_per_pcn_large is not None):
+                problems.append(loc.problem("max_wte_per_pcn", f"{loc.row.year} has no number caps "
+                                                               "(no_number_caps in arrs_years)"))
+        for loc in self.rows.get("recruitment_routes", []):
+            if years and loc.row.year not in known:
+                problems.append(loc.problem("year", "no ARRS rule for this year in arrs_years"))
         return problems

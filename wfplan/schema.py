@@ -8,8 +8,10 @@ errors into file/row/column messages.
 
 Conventions shared by every table:
 
-* ``source`` says where a value comes from: ``seeds/002:1841`` (seed file and
-  line) or a public source.  ``estimate`` is true where a value was derived and
+* ``source`` says where a value comes from: a document by title and section,
+  table or figure ("Norfolk and Waveney STP Primary Care Strategy
+  2019/20-2023/24, section 3.6, Table 1"), or a public page by publisher, title,
+  date and address.  ``estimate`` is true where a value was derived and
   ``note`` states the rule used.
 * Periods are labels: quarters ``2019/20 Q1``, years ``2019/20``.
 * Areas are addressed by ``level`` (``system``, ``place`` or ``pcn``) and
@@ -153,6 +155,7 @@ OptText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_lengt
 """Free text (source, note): at most 5,000 characters; tabs and line breaks but no other controls."""
 Description = Annotated[str, Field(max_length=500), AfterValidator(check_free_text)]
 """A manifest's description: at most 500 characters, line breaks allowed."""
+OptId = Annotated[Id | None, BeforeValidator(_blank_to_none)]
 Number = Annotated[float, AfterValidator(_finite)]
 NonNeg = _bounded(MAX_GENERIC)
 OptNonNeg = _bounded(MAX_GENERIC, optional=True)
@@ -178,6 +181,9 @@ QuarterLabel = Annotated[str, AfterValidator(_quarter)]
 OptQuarterLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _quarter(v))]
 YearLabel = Annotated[str, AfterValidator(_year)]
 PeriodLabel = Annotated[str, AfterValidator(_period)]
+OptPeriodLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))]
+Money = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
+"""GBP per WTE or per person: at most 100 million (required)."""
 SpanLabel = Annotated[str, AfterValidator(_span)]
 Flag = Annotated[bool, BeforeValidator(lambda v: False if _blank_to_none(v) is None else v)]
 
@@ -317,13 +323,68 @@ class AttritionRow(Row):
 
 
 class SupplyRow(Row):
-    """Most starters of a role that can be recruited in a period in an area."""
+    """Most starters of a role that can be recruited in a period in an area.
+
+    ``route`` (optional) limits only the starters recruited through that
+    recruitment route of the role (see :class:`RecruitmentRouteRow`); a row
+    without one limits all the role's starters in the area and period.
+    """
 
     role: Id
     level: Level
     area: Id
     period: PeriodLabel
     max_starters: People
+    route: OptId = None
+
+
+class PlannedLeaverRow(Row):
+    """Known leavers: people in post at the start of the plan who will leave in ``period``.
+
+    Retirements and fixed-term contracts ending, for example, as the
+    checkpoint template's outflow rows.  ``headcount`` whole people of
+    ``role`` leave the PCN (or are apportioned to the PCNs of a place or the
+    system by registered list, in whole people) in ``period``: a quarter for a
+    quarterly horizon, a year for a yearly one.  They are people already in
+    post, so a PCN's planned leavers of a role over the horizon may not exceed
+    its staff in post at the start.  They leave in addition to ``attrition``
+    (which applies to everyone else); a scenario that lists every retirement
+    may lower its attrition rate accordingly.
+    """
+
+    level: Level = Level.PCN
+    area: Id
+    role: Id
+    period: PeriodLabel
+    headcount: Count
+    reason: Literal["retirement", "fixed_term_end", "resignation", "other"]
+
+
+class TraineesOnCourseRow(Row):
+    """People already on a training pipeline (``transition``) when the plan starts.
+
+    ``headcount`` trainees of the transition's from-role (for example trainee
+    nursing associates) who started their course before the horizon and are
+    part of the from-role's staff in post at the start.  Give either
+    ``started`` (the period their course began: they finish ``lead_periods``
+    later) or ``completes`` (the period their course ends), not both.  When it
+    ends, they leave the from-role and the transition's ``success_rate`` of
+    them join its to-role.  Coarser levels are apportioned to PCNs by
+    registered list (whole people).
+    """
+
+    level: Level = Level.PCN
+    area: Id
+    transition: Id
+    started: OptPeriodLabel = None
+    completes: OptPeriodLabel = None
+    headcount: Count
+
+    @model_validator(mode="after")
+    def _started_or_completes(self) -> TraineesOnCourseRow:
+        if (self.started is None) == (self.completes is None):
+            raise ValueError("give exactly one of 'started' (when the course began) and 'completes' (when it ends)")
+        return self
 
 
 class TransitionRow(Row):
@@ -348,11 +409,26 @@ class TransitionRow(Row):
 # --- money and rules --------------------------------------------------------
 
 
+def _one_entitlement_rule(per_patient: float | None, per_pcn: float | None) -> None:
+    if (per_patient is None) == (per_pcn is None):
+        raise ValueError("give exactly one of entitlement_per_weighted_patient and entitlement_per_pcn")
+
+
 class ArrsYearRow(Row):
-    """A financial year's ARRS entitlement rule.
+    """A financial year's ARRS entitlement rule: each PCN's Additional Roles Reimbursement Sum.
 
     Entitlement per PCN = ``entitlement_per_weighted_patient`` x weighted list,
-    or ``entitlement_per_pcn`` where the year gives a flat sum per PCN.
+    or ``entitlement_per_pcn`` where the year gives a flat sum per PCN.  Claims
+    for every role of the year are paid from this one sum unless the role's
+    ``arrs_roles`` row names a separate ``pot`` (see :class:`ArrsPotRow`).
+
+    ``combined_pot`` states that the year has a single combined sum per PCN
+    covering every reimbursable role, including roles that had a separate pot
+    before (2025/26 folded the ring-fenced GP pot of 2024/25 into it): no
+    ``arrs_roles`` row of the year may name a pot.  ``no_number_caps`` states
+    that the year's rules restrict neither the number nor the type of staff:
+    no ``arrs_roles`` row of the year may give a number cap.  Both are
+    explicit statements of the published rules, checked against the rows.
     """
 
     year: YearLabel
@@ -360,13 +436,33 @@ class ArrsYearRow(Row):
     entitlement_per_pcn: OptMoneyTotal = None
     national_pot: OptMoneyTotal = None
     baseline_date: OptText = None
+    combined_pot: Flag = False
+    no_number_caps: Flag = False
 
     @model_validator(mode="after")
     def _one_entitlement_rule(self) -> ArrsYearRow:
-        if (self.entitlement_per_weighted_patient is None) == (self.entitlement_per_pcn is None):
-            raise ValueError(
-                "give exactly one of entitlement_per_weighted_patient and entitlement_per_pcn"
-            )
+        _one_entitlement_rule(self.entitlement_per_weighted_patient, self.entitlement_per_pcn)
+        return self
+
+
+class ArrsPotRow(Row):
+    """A ring-fenced ARRS sum per PCN, separate from the year's main sum in ``arrs_years``.
+
+    Claims for the roles whose ``arrs_roles`` row names this ``pot`` are paid
+    from it (and only from it): for example the 2024/25 pot for newly
+    qualified GPs, GBP 1.303 per weighted patient.  The amount per PCN
+    follows the same rule as ``arrs_years``.
+    """
+
+    year: YearLabel
+    pot: Id
+    entitlement_per_weighted_patient: OptNonNeg = None
+    entitlement_per_pcn: OptNonNeg = None
+    national_pot: OptNonNeg = None
+
+    @model_validator(mode="after")
+    def _one_entitlement_rule(self) -> ArrsPotRow:
+        _one_entitlement_rule(self.entitlement_per_weighted_patient, self.entitlement_per_pcn)
         return self
 
 
@@ -375,7 +471,12 @@ class ArrsRoleRow(Row):
 
     A role absent from a year is not claimable that year.  Number caps are WTE
     per PCN; a list of ``large_list_threshold`` or more switches to
-    ``max_wte_per_pcn_large``.
+    ``max_wte_per_pcn_large``.  ``uncapped`` states explicitly that the rules
+    set no number cap for the role (a cap removed, or none ever set), rather
+    than that none is known: it cannot be combined with ``max_wte_per_pcn``.
+    Either way a blank ``max_wte_per_pcn`` means no cap.  ``pot`` names a
+    ring-fenced sum in ``arrs_pots`` that pays this role's claims; blank means
+    the year's main sum in ``arrs_years``.
     """
 
     year: YearLabel
@@ -386,6 +487,49 @@ class ArrsRoleRow(Row):
     max_wte_per_pcn: OptPeople = None
     large_list_threshold: OptCount = None
     max_wte_per_pcn_large: OptPeople = None
+    uncapped: Flag = False
+    pot: OptId = None
+
+    @model_validator(mode="after")
+    def _cap_or_uncapped(self) -> ArrsRoleRow:
+        if self.uncapped and (self.max_wte_per_pcn is not None or self.max_wte_per_pcn_large is not None):
+            raise ValueError("'uncapped' says there is no number cap: leave max_wte_per_pcn and "
+                             "max_wte_per_pcn_large blank")
+        return self
+
+
+class RecruitmentRouteRow(Row):
+    """Whether starters of ``role`` recruited through ``route`` can be claimed under ARRS in ``year``.
+
+    A route is where a starter comes from, for example ``external`` or
+    ``from_member_practice`` (employed by the PCN or a member practice in the
+    previous 12 months: not claimable for general practice nurses and
+    healthcare support workers from 2025/26), or for GPs ``newly_qualified``
+    and ``experienced``.  Starters through a route with ``arrs_claimable``
+    false count as staff but never as ARRS claims (like the 31 March 2019
+    baseline); ``supply`` rows may limit each route.  A role with no routes in
+    a year, or a route not listed for the year, is claimable as its
+    ``arrs_roles`` terms say.
+    """
+
+    year: YearLabel
+    role: Id
+    route: Id
+    label: Text
+    arrs_claimable: bool
+
+
+class RoleCostRow(Row):
+    """A role's employer cost per WTE in one financial year (pay awards year by year).
+
+    Salary plus employer on-costs, GBP a year per WTE, like ``roles.annual_cost``.
+    A year without a row uses the latest earlier year's row, and a role with
+    no row before it uses ``roles.annual_cost``.
+    """
+
+    role: Id
+    year: YearLabel
+    annual_cost: Money
 
 
 class BudgetRow(Row):
@@ -470,8 +614,13 @@ TABLES: dict[str, type[Row]] = {
     "attrition": AttritionRow,
     "supply": SupplyRow,
     "transitions": TransitionRow,
+    "planned_leavers": PlannedLeaverRow,
+    "trainees_on_course": TraineesOnCourseRow,
+    "role_costs": RoleCostRow,
     "arrs_years": ArrsYearRow,
+    "arrs_pots": ArrsPotRow,
     "arrs_roles": ArrsRoleRow,
+    "recruitment_routes": RecruitmentRouteRow,
     "budgets": BudgetRow,
     "targets": TargetRow,
     "demand": DemandRow,

@@ -59,7 +59,8 @@ from wfplan.snapshot import write_tables
 from wfplan.tables import Located
 
 ARRS_DIR = Path(__file__).resolve().parents[1] / "data" / "arrs"
-NATIONAL_TABLES = ("roles", "arrs_years", "arrs_roles", "attrition", "transitions")
+NATIONAL_TABLES = ("roles", "role_costs", "arrs_years", "arrs_pots", "arrs_roles", "recruitment_routes", "attrition",
+                   "transitions")
 SYSTEM = "england"
 START, END = "2020/21 Q1", "2024/25 Q4"
 YEARS = ("2020/21", "2021/22", "2022/23", "2023/24", "2024/25")
@@ -159,7 +160,9 @@ def synth_scenario(pcns: int, systems: int = 1, seed: int = 0, arrs_dir: Path = 
 def _supply(rng: np.random.Generator, arrs: Scenario, places: list[str], place_of: np.ndarray,
             src: str) -> list[SupplyRow]:
     """Most starters per place, ARRS role and quarter (see the module docstring)."""
-    arrs_roles = list(dict.fromkeys(arrs.table("arrs_roles")["role"]))
+    # the roles claimable from the main ARRS sum in the synthetic horizon's years
+    terms = arrs.table("arrs_roles")
+    arrs_roles = list(dict.fromkeys(terms[terms["year"].isin(YEARS) & terms["pot"].isna()]["role"]))
     roles = [r for r in arrs.table("roles")["role"] if r in set(arrs_roles)]
     counts = np.bincount(place_of, minlength=len(places))
     due = {}

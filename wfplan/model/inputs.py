@@ -60,6 +60,21 @@ class ModelInputs:
     transitions: pd.DataFrame
     targets: TargetCells
     demand: pd.DataFrame  # level, area, t, required appointments, priority, penalty, members
+    # --- prepared for the 2025/26 rules and the years people plan now (see each field's docstring below);
+    # --- the formulation does not read them yet
+    cost: np.ndarray  # r x t: employer cost per WTE per year in period t's year (role_costs, else annual_cost)
+    planned_leavers: np.ndarray  # p x r x t: known leavers (headcount) in period t
+    course_exits: np.ndarray  # p x k x t: trainees on course at the start whose course ends in t
+    course_completions: np.ndarray  # p x k x t: course_exits x success rate: expected to join the to-role in t
+    on_course: np.ndarray  # p x k x t: those trainees still on course at the end of t
+    routes: pd.DataFrame  # one row per (planned role, route): j, ri, role, route, label
+    route_claimable: np.ndarray  # j x t bool: starters through route j in t can be claimed under ARRS
+    route_supply: pd.DataFrame  # supply rows naming a route: j, ri, t, members, max_starters, ...
+    arrs_cap_per_wte: np.ndarray  # r x t: maximum reimbursable GBP per WTE a year (nan = not claimable)
+    arrs_reimbursement: np.ndarray  # r x t: reimbursement rate (0 = not claimable)
+    arrs_pot: np.ndarray  # r x t object: '' = the main ARRS sum, a pot id = ring-fenced, None = not claimable
+    pot_rate: np.ndarray  # p x r x t: GBP per claimed WTE per period paid from a ring-fenced pot
+    pot_entitlement: pd.DataFrame  # pi, year, pot, amount: ring-fenced sums per PCN and year
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -203,6 +218,7 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     for role in roles:
         if role not in supplied:
             notes.append(f"no supply rows for {role}: it is not recruited (add supply rows to allow it)")
+    route_supply_rows = []
     for row in sup[sup["role"].isin(r_index)].itertuples(index=False):
         if row.period not in period_t:
             period_t[row.period] = t_index.get(horizon.index(row.period))
@@ -214,13 +230,19 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
             members_of[key] = np.array([p_index[p] for p in scenario.pcns_in(row.level, row.area)], dtype=int)
         members, ri = members_of[key], r_index[row.role]
         recruitable[members, ri, t] = True
-        supply_rows.append({"ri": ri, "t": t, "members": members, "max_starters": float(row.max_starters),
-                            "role": row.role, "level": row.level, "area": row.area, "period": row.period})
+        record = {"ri": ri, "t": t, "members": members, "max_starters": float(row.max_starters),
+                  "role": row.role, "level": row.level, "area": row.area, "period": row.period}
+        if isinstance(row.route, str):  # limits that route only (route_supply); the others limit all starters
+            route_supply_rows.append(record | {"route": row.route})
+        else:
+            supply_rows.append(record)
     # rows in role order (then file order), as the formulation numbers them
     supply_rows.sort(key=lambda rec: rec["ri"])
     supply = pd.DataFrame(supply_rows, columns=["ri", "t", "members", "max_starters", "role", "level", "area", "period"])
 
     arrs_rate, arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, annual_cost, notes)
+    arrs_rules = _arrs_rules_by_period(scenario, pcns, roles, periods, horizon, annual_cost)
+    routes, route_claimable, route_supply = _recruitment_routes(scenario, roles, periods, horizon, route_supply_rows)
 
     budgets = scenario.table("budgets").copy()
     budgets["members"] = [np.array([p_index[p] for p in scenario.pcns_in(lv, ar)], dtype=int)
@@ -259,6 +281,12 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
         transitions=transitions.reset_index(drop=True),
         targets=_expand_targets(scenario, pcns, roles, periods, horizon, notes),
         demand=_expand_demand(scenario, pcns, periods, horizon),
+        cost=_cost_by_period(scenario, roles, periods, horizon, annual_cost),
+        planned_leavers=_planned_leavers(scenario, pcns, roles, periods, horizon, initial, notes),
+        **_courses_in_progress(scenario, pcns, roles, periods, horizon, transitions.reset_index(drop=True),
+                               initial, notes),
+        routes=routes, route_claimable=route_claimable, route_supply=route_supply,
+        **arrs_rules,
         notes=notes,
     )
     return inputs
@@ -271,7 +299,8 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
     eligible) and the WTE cap; per PCN and year: the entitlement.
 
     The claim rate is min(annual cost, cap) x reimbursement rate / periods per
-    year, following ``shared/domain.md`` section 6.  A role's terms apply from
+    year (the ARRS reimburses actual cost up to the maximum amount, at the
+    year's reimbursement rate).  A role's terms apply from
     their ``from_quarter`` until replaced by a later row of the same year.
     """
     P, R, T = len(pcns), len(roles), len(periods)
@@ -284,22 +313,13 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
     lists = scenario.pcns.reindex(pcns)
     registered = lists["registered_list"].to_numpy(float)
     r_index = {r: i for i, r in enumerate(roles)}
-    # per year, (first quarter in force, row) in order of start (file order within a start)
-    terms_of_year: dict[str, list[tuple[int, dict[str, object]]]] = {}
-    for row in terms[terms["role"].isin(r_index)].to_dict("records"):
-        start = Quarter.parse(row["from_quarter"]).index if isinstance(row["from_quarter"], str) \
-            else 4 * FinancialYear.parse(row["year"]).start
-        terms_of_year.setdefault(row["year"], []).append((start, row))
-    for rows in terms_of_year.values():
-        rows.sort(key=lambda item: item[0])
-    for t, period in enumerate(periods):
-        # role -> the row with the latest start by this period
-        in_force = {row["role"]: row for start, row in terms_of_year.get(Quarter(period).year.label, [])
-                    if start <= period}
+    for t, in_force in enumerate(_terms_in_force(terms[terms["role"].isin(r_index)], periods)):
         for role, row in in_force.items():
             ri = r_index[role]
-            # a role with no annual cost costs nothing, so there is nothing to reimburse
-            rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
+            # a role with no annual cost costs nothing, so there is nothing to reimburse; a role paid
+            # from a ring-fenced pot claims nothing from the main sum (see pot_rate)
+            if not isinstance(row["pot"], str):
+                rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
             wte = np.full(P, np.inf)
             if pd.notna(row["max_wte_per_pcn"]):
                 wte[:] = row["max_wte_per_pcn"]
@@ -414,6 +434,243 @@ def _expand_demand(scenario: Scenario, pcns: list[str], periods: list[int], hori
     columns = ["level", "area", "source_level", "source_area", "t", "period", "required", "priority", "penalty",
                "members"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _terms_in_force(terms: pd.DataFrame, periods: list[int]) -> list[dict[str, dict[str, object]]]:
+    """Per period (quarter index): role -> the ``arrs_roles`` row in force.
+
+    A role's terms apply from their ``from_quarter`` (default: the year's Q1)
+    until replaced by a later row of the same year; a role with no row for
+    the period's year is absent (not claimable).
+    """
+    # per year, (first quarter in force, row) in order of start (file order within a start)
+    terms_of_year: dict[str, list[tuple[int, dict[str, object]]]] = {}
+    for row in terms.to_dict("records"):
+        start = Quarter.parse(row["from_quarter"]).index if isinstance(row["from_quarter"], str) \
+            else 4 * FinancialYear.parse(row["year"]).start
+        terms_of_year.setdefault(row["year"], []).append((start, row))
+    for rows in terms_of_year.values():
+        rows.sort(key=lambda item: item[0])
+    # role -> the row with the latest start by this period
+    return [{row["role"]: row for start, row in terms_of_year.get(Quarter(period).year.label, []) if start <= period}
+            for period in periods]
+
+
+def _amount_per_pcn(rule: pd.Series, weighted: np.ndarray) -> np.ndarray:
+    """An ARRS sum per PCN: a flat sum, or the rate per weighted patient x the weighted list."""
+    if pd.notna(rule["entitlement_per_pcn"]):
+        return np.full(len(weighted), float(rule["entitlement_per_pcn"]))
+    return float(rule["entitlement_per_weighted_patient"]) * weighted
+
+
+def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+                          horizon: Horizon, annual_cost: np.ndarray) -> dict[str, object]:
+    """The ARRS terms in force per role and period, unpriced, and the ring-fenced pots.
+
+    ``arrs_cap_per_wte`` and ``arrs_reimbursement`` (r x t) are the row in
+    force; with a per-year cost the claim rate per WTE and year is
+    min(cost[r, t], cap) x reimbursement.  ``arrs_pot`` (r x t) names the sum
+    that pays the claims: '' for the main sum in ``arrs_years`` (the
+    ``entitlement`` frame), a pot id for a ring-fenced sum in ``arrs_pots``
+    (``pot_entitlement``), None where the role is not claimable.
+    ``pot_rate`` (p x r x t) is the claim rate of the ring-fenced cells on
+    ``annual_cost``, as ``arrs_rate`` is for the main sum (which excludes
+    them).  Yearly horizons have no ARRS terms, as in :func:`_arrs_terms`.
+    """
+    P, R, T = len(pcns), len(roles), len(periods)
+    cap_per_wte = np.full((R, T), np.nan)
+    reimbursement = np.zeros((R, T))
+    pot = np.full((R, T), None, dtype=object)
+    pot_rate = np.zeros((P, R, T))
+    records: list[dict[str, object]] = []
+    if horizon.step == "quarter":
+        terms = scenario.table("arrs_roles")
+        r_index = {r: i for i, r in enumerate(roles)}
+        for t, in_force in enumerate(_terms_in_force(terms[terms["role"].isin(r_index)], periods)):
+            for role, row in in_force.items():
+                ri = r_index[role]
+                cap_per_wte[ri, t] = row["cap_per_wte"]
+                reimbursement[ri, t] = row["reimbursement_rate"]
+                pot[ri, t] = row["pot"] if isinstance(row["pot"], str) else ""
+                if pot[ri, t]:
+                    pot_rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
+        weighted = scenario.pcns.reindex(pcns)["weighted_list"].to_numpy(float)
+        in_horizon = {Quarter(p).year.label for p in periods}
+        for rule in scenario.table("arrs_pots").to_dict("records"):
+            if rule["year"] in in_horizon:
+                amounts = _amount_per_pcn(pd.Series(rule), weighted)
+                records += [{"pi": pi, "year": rule["year"], "pot": rule["pot"], "amount": float(amounts[pi])}
+                            for pi in range(P)]
+    return {"arrs_cap_per_wte": cap_per_wte, "arrs_reimbursement": reimbursement, "arrs_pot": pot,
+            "pot_rate": pot_rate, "pot_entitlement": pd.DataFrame(records, columns=["pi", "year", "pot", "amount"])}
+
+
+def _cost_by_period(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
+                    annual_cost: np.ndarray) -> np.ndarray:
+    """Employer cost per WTE per year, per role and period (r x t), for pay awards year by year.
+
+    The ``role_costs`` row of the period's financial year; a year without one
+    takes the latest earlier year's row (no further pay growth is assumed);
+    a role with no row by then takes ``roles.annual_cost`` (0 when blank, as
+    ``annual_cost``).  Overrides of either table apply, since they are made
+    to the loaded tables.
+    """
+    cost = np.repeat(annual_cost[:, None], len(periods), axis=1).astype(float)
+    table = scenario.table("role_costs")
+    if table.empty:
+        return cost
+    years = np.array([FinancialYear.parse(horizon.year_of(p)).start for p in periods])
+    by_role = {role: rows.assign(start=rows["year"].map(lambda y: FinancialYear.parse(y).start)).sort_values("start")
+               for role, rows in table.groupby("role")}
+    for ri, role in enumerate(roles):
+        rows = by_role.get(role)
+        if rows is None:
+            continue
+        starts, amounts = rows["start"].to_numpy(int), rows["annual_cost"].to_numpy(float)
+        latest = np.searchsorted(starts, years, side="right") - 1  # last row at or before each period's year
+        cost[ri] = np.where(latest >= 0, amounts[np.maximum(latest, 0)], cost[ri])
+    return cost
+
+
+def _whole_people_by_pcn(scenario: Scenario, pcns: list[str], level: str, area: str, headcount: float) -> np.ndarray:
+    """Headcount of an area as whole people per PCN of ``pcns``: a PCN's own, or apportioned by registered list."""
+    p_index = {p: i for i, p in enumerate(pcns)}
+    out = np.zeros(len(pcns))
+    members = [p_index[p] for p in scenario.pcns_in(level, area) if p in p_index]
+    if not members:
+        return out
+    if level == "pcn":
+        out[members] = headcount
+        return out
+    lists = scenario.pcns.reindex(pcns)["registered_list"].to_numpy(float)
+    out[members] = _largest_remainder(headcount, lists[members])
+    return out
+
+
+def _people_problem(located: list, message: str) -> None:
+    """Raise a located error at the first of ``located`` rows (inputs that cannot all hold)."""
+    from wfplan.errors import ScenarioError
+
+    raise ScenarioError(located[0].problem("headcount", message))
+
+
+def _planned_leavers(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+                     horizon: Horizon, initial: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Known leavers (p x r x t headcount) from ``planned_leavers``.
+
+    Place and system rows are apportioned to PCNs by registered list in whole
+    people.  They are people in post at the start, so a PCN's leavers of a
+    role over the horizon may not exceed its staff in post then (a located
+    error otherwise).  Rows of roles the plan does not decide are skipped
+    with a note.
+    """
+    P, R, T = len(pcns), len(roles), len(periods)
+    out = np.zeros((P, R, T))
+    r_index = {r: i for i, r in enumerate(roles)}
+    t_index = {p: i for i, p in enumerate(periods)}
+    rows_of: dict[tuple[int, int], list] = {}
+    skipped = set()
+    for loc in scenario.rows.get("planned_leavers", []):
+        row = loc.row
+        if row.role not in r_index:
+            skipped.add(row.role)
+            continue
+        ri, t = r_index[row.role], t_index[horizon.index(row.period)]
+        people = _whole_people_by_pcn(scenario, pcns, row.level, row.area, row.headcount)
+        out[:, ri, t] += people
+        for pi in np.flatnonzero(people):
+            rows_of.setdefault((int(pi), ri), []).append(loc)
+    if skipped:
+        notes.append(f"planned leavers of {', '.join(sorted(skipped))} ignored: the plan does not decide these roles")
+    total = out.sum(axis=2)
+    for (pi, ri), located in rows_of.items():
+        if total[pi, ri] > initial[pi, ri] + 1e-9:
+            _people_problem(located, f"{pcns[pi]} has {total[pi, ri]:g} planned leavers of {roles[ri]} over the "
+                                     f"horizon but {initial[pi, ri]:g} in post at the start: known leavers must be "
+                                     "staff in post (staff_in_post)")
+    return out
+
+
+def _courses_in_progress(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+                         horizon: Horizon, transitions: pd.DataFrame, initial: np.ndarray,
+                         notes: list[str]) -> dict[str, np.ndarray]:
+    """Trainees already on a course at the start (``trainees_on_course``), per PCN, transition and period.
+
+    ``course_exits[p, k, t]``: trainees whose course ends in t (they leave the
+    from-role then); ``course_completions`` = exits x the transition's
+    success rate (expected to join the to-role in t); ``on_course[p, k, t]``:
+    those still on course at the end of t (part of the from-role's stock, like
+    the formulation's ``in_training`` rows).  A course's end is ``started`` +
+    ``lead_periods``, or ``completes``.  They are part of the from-role's
+    staff in post at the start, so more on course than in post is a located
+    error.  Transitions the plan does not use are skipped with a note.
+    """
+    P, K, T = len(pcns), len(transitions), len(periods)
+    exits, on_course = np.zeros((P, K, T)), np.zeros((P, K, T))
+    k_index = {name: k for k, name in enumerate(transitions["transition"])}
+    lead = dict(zip(transitions["transition"], transitions["lead_periods"], strict=True))
+    period_array = np.array(periods)
+    rows_of: dict[tuple[int, int], list] = {}
+    skipped = set()
+    for loc in scenario.rows.get("trainees_on_course", []):
+        row = loc.row
+        if row.transition not in k_index:
+            skipped.add(row.transition)
+            continue
+        k = k_index[row.transition]
+        ends = (horizon.index(row.started) + int(lead[row.transition]) if row.started is not None
+                else horizon.index(row.completes))
+        people = _whole_people_by_pcn(scenario, pcns, row.level, row.area, row.headcount)
+        on_course[:, k, :] += people[:, None] * (period_array < ends)[None, :]
+        if horizon.first <= ends <= horizon.last:
+            exits[:, k, ends - horizon.first] += people
+        from_ri = int(transitions["from_ri"].iloc[k])
+        for pi in np.flatnonzero(people):
+            rows_of.setdefault((int(pi), from_ri), []).append(loc)
+    if skipped:
+        notes.append(f"trainees on course for {', '.join(sorted(skipped))} ignored: the plan does not use "
+                     "these transitions")
+    if K and T:
+        from_ri = transitions["from_ri"].to_numpy(int)
+        for (pi, ri), located in rows_of.items():
+            at_start = on_course[pi, from_ri == ri, 0].sum() + exits[pi, from_ri == ri, 0].sum()
+            if at_start > initial[pi, ri] + 1e-9:
+                _people_problem(located, f"{pcns[pi]} has {at_start:g} {roles[ri]} on course at the start but "
+                                         f"{initial[pi, ri]:g} in post: trainees on course are part of the staff "
+                                         "in post (staff_in_post)")
+    success = transitions["success_rate"].to_numpy(float) if K else np.zeros(0)
+    return {"course_exits": exits, "course_completions": exits * success[None, :, None], "on_course": on_course}
+
+
+def _recruitment_routes(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
+                        route_supply_rows: list[dict[str, object]]
+                        ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Recruitment routes of the planned roles and whether each is ARRS-claimable per period.
+
+    ``routes`` has one row per (role, route) in ``recruitment_routes`` (any
+    year), numbered j; ``route_claimable[j, t]`` is the route's
+    ``arrs_claimable`` for the period's year, and True for a year that does
+    not list it (the role's ARRS terms then decide).  ``route_supply`` is the
+    supply rows that name a route, with its j.
+    """
+    table = scenario.table("recruitment_routes")
+    r_index = {r: i for i, r in enumerate(roles)}
+    table = table[table["role"].isin(r_index)]
+    first = table.drop_duplicates(["role", "route"])
+    routes = pd.DataFrame({"ri": first["role"].map(r_index).astype(int), "role": first["role"],
+                           "route": first["route"], "label": first["label"]})
+    routes = routes.sort_values("ri", kind="stable").reset_index(drop=True)
+    routes.insert(0, "j", np.arange(len(routes), dtype=int))
+    j_of = {(role, route): j for j, role, route in zip(routes["j"], routes["role"], routes["route"], strict=True)}
+    claimable = np.ones((len(routes), len(periods)), dtype=bool)
+    year_of_t = np.array([horizon.year_of(p) for p in periods])
+    for row in table.itertuples(index=False):
+        claimable[j_of[(row.role, row.route)], year_of_t == row.year] = bool(row.arrs_claimable)
+    for record in route_supply_rows:
+        record["j"] = j_of.get((record["role"], record["route"]))
+    route_supply = pd.DataFrame(route_supply_rows, columns=["j", "ri", "t", "members", "max_starters", "role",
+                                                            "route", "level", "area", "period"])
+    return routes, claimable, route_supply
 
 
 def year_label(horizon: Horizon, period: int) -> str:
