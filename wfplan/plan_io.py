@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wfplan.headroom import unused_reasons
 from wfplan.model.formulation import Model
 from wfplan.model.solve import PlanSolution
 
@@ -102,14 +103,17 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
         "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": claim_gbp.ravel(),
     })
     plan["other_spend"] = plan["employment_cost"] - plan["arrs_claim_gbp"]
-    return PlanTables(plan=plan, arrs=_arrs_table(inputs, plan), goals=_goals(model, solution, val),
-                      budgets=_budget_table(inputs, plan, val), **_flows(inputs, plan))
+    goals = _goals(model, solution, val)
+    arrs = _arrs_table(inputs, plan)
+    arrs["unused_reason"] = unused_reasons(inputs, plan, goals, arrs)
+    return PlanTables(plan=plan, arrs=arrs, goals=goals, budgets=_budget_table(inputs, plan, val),
+                      **_flows(inputs, plan))
 
 
 def _arrs_table(inputs, plan: pd.DataFrame) -> pd.DataFrame:
     ent = inputs.entitlement.copy()
     if ent.empty:
-        return pd.DataFrame(columns=["pcn", "year", "entitlement", "claims", "headroom"])
+        return pd.DataFrame(columns=["pcn", "year", "entitlement", "claims", "headroom", "unused_reason"])
     ent["pcn"] = [inputs.pcns[i] for i in ent["pi"]]
     claims = plan.groupby(["pcn", "year"], sort=False)["arrs_claim_gbp"].sum()
     ent["claims"] = [float(claims.get((p, y), 0.0)) for p, y in zip(ent["pcn"], ent["year"], strict=True)]

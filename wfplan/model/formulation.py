@@ -87,6 +87,15 @@ UNMET_SHARE_STEP = 1e-4
 costs 0.01% more, enough to share shortfalls fairly, too little to trade a whole
 appointment for it."""
 
+FAIR_SHARE_LIMIT = 2.0
+"""A PCN's staff of a role above this many times its share of need (registered
+list x need index) are priced in the cost level (see :func:`_fair_shares`)."""
+
+FAIR_SHARE_PRICE = 100.0
+"""GBP a person-period above a PCN's fair share of a role adds to the cost level:
+small against a salary (about GBP 13,000 a quarter), so it only chooses among
+plans that are otherwise near equal, but enough for a solver to see."""
+
 ENTITLEMENT_MARGIN = 0.01
 """GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
 
@@ -237,6 +246,7 @@ def build(inputs: ModelInputs) -> Model:
     _budgets(m, inputs, spend_terms, claim, claim_money)
     for ids, coefs in spend_terms:
         m.add_objective("final_cost", ids, coefs)
+    _fair_shares(m, inputs, stock)
     m.add_objective(CLAIMS_LEVEL, claim, -claim_money)
     m.add_objective("final_redundancy", released, 1.0)
 
@@ -456,6 +466,44 @@ def _demand(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, short_time:
         if sel.any():
             steps = 1.0 + UNMET_SHARE_STEP * np.arange(len(bands))
             m.add_objective(f"p{k}", slices[sel], d["penalty"].to_numpy(float)[sel, None] * steps[None, :])
+
+
+def _fair_shares(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray) -> None:
+    """A PCN's staff of a role above :data:`FAIR_SHARE_LIMIT` times its share of
+    need (plus what its targets require) cost :data:`FAIR_SHARE_PRICE` a
+    person-period in the cost level: where plans are otherwise equally good,
+    scarce recruits are not all given to one PCN."""
+    P, R, T = inputs.shape
+    planned = np.flatnonzero(inputs.recruitable.any(axis=(0, 2)) & (inputs.serves == "pcn"))
+    if P < 2 or not len(planned):
+        return
+    table = inputs.scenario.pcns.reindex(inputs.pcns)
+    need = table["registered_list"].to_numpy(float) * table["need_index"].to_numpy(float)
+    share = need / need.sum()
+    allowance = required_headcount(inputs)[:, planned, :]
+    totals = m.add_variables("role_staff", (len(planned), T))
+    rows = m.add_constraints("role_staff", (len(planned), T), lower=0.0, upper=0.0)
+    m.add_terms(rows, totals, 1.0)
+    m.add_terms(rows[None, :, :], stock[:, planned, :], -1.0)
+    above = m.add_variables("above_fair_share", (P, len(planned), T))
+    rows = m.add_constraints("fair_share", (P, len(planned), T), upper=allowance)
+    m.add_terms(rows, stock[:, planned, :], 1.0)
+    m.add_terms(rows, totals[None, :, :], -FAIR_SHARE_LIMIT * share[:, None, None])
+    m.add_terms(rows, above, -1.0)
+    m.add_objective("final_cost", above, FAIR_SHARE_PRICE)
+
+
+def required_headcount(inputs: ModelInputs) -> np.ndarray:
+    """Per PCN, role and period: the head count the PCN's own targets require (0 where none)."""
+    required = np.zeros(inputs.shape)
+    cells = inputs.targets.frame
+    for i, (ri, t, need, unit) in enumerate(zip(cells["ri"], cells["t"], cells["required"], cells["unit"],
+                                                strict=True)):
+        members = inputs.targets.pcn_members[i]
+        if len(members) == 1:
+            headcount = need if unit == "headcount" else need / max(inputs.participation[ri], 1e-9)
+            required[members[0], ri, t] = max(required[members[0], ri, t], headcount)
+    return required
 
 
 def _smoothing(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray) -> None:

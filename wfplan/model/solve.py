@@ -60,9 +60,11 @@ BRANCH_AND_BOUND_MAX_INTEGERS = 1_500
 """Above this many whole-people columns, branch and bound is not tried without a
 time limit: on N&W's 3,060 it closes no gap in minutes (see benchmarks/)."""
 
-PROOF_ABSOLUTE = 1e-6
+PROOF_ABSOLUTE = 1e-4
 """A level whose LP bound is 0 counts as proven when the plan is within this many
-units (per unit of the level's largest coefficient) of it."""
+units (per unit of the level's largest coefficient) of it: a ten-thousandth of
+a person or an appointment, ten times the tolerance each level is held to
+(:data:`ABSOLUTE_TOLERANCE`), which LP and whole-people solves both accumulate."""
 
 IPM_MIN_COLUMNS = 2_000
 """LP levels with at least this many columns (and no warm basis) are solved by
@@ -125,17 +127,28 @@ class LevelPlan:
     threads: int = 1
     claims_free: np.ndarray | None = None
     first_start: np.ndarray | None = None  # a whole plan to start the first level's branch and bound from
-    hold_floors: dict[str, float] = field(default_factory=dict)
+    hold_reference: np.ndarray | None = None  # a plan (the LP's): levels are held no tighter than it + the gap
+    slack_share: float = 1.0  # this program's share of a level's absolute slack (1 / the number of parts)
     warm_bases: dict[str, Basis] = field(default_factory=dict)
     keep_bases: bool = False
     progress: bool = True
 
-    def part(self, part: Part, time_limit: float | None, warm_bases: dict[str, Basis]) -> LevelPlan:
-        """This plan for one independent part's columns."""
+    def part(self, part: Part, time_limit: float | None, warm_bases: dict[str, Basis], parts: int) -> LevelPlan:
+        """This plan for one independent part's columns (one of ``parts``)."""
         free = None if self.claims_free is None else self.claims_free[part.cols]
         start = None if self.first_start is None else self.first_start[part.cols]
+        reference = None if self.hold_reference is None else self.hold_reference[part.cols]
         return replace(self, vectors={k: v[part.cols] for k, v in self.vectors.items()}, claims_free=free,
-                       first_start=start, time_limit=time_limit, warm_bases=warm_bases, progress=False)
+                       first_start=start, hold_reference=reference, time_limit=time_limit, warm_bases=warm_bases,
+                       slack_share=self.slack_share / parts, progress=False)
+
+    def hold_floor(self, level: str) -> float:
+        """The least a level is held at: its value in :attr:`hold_reference` plus the proof's slack."""
+        if self.hold_reference is None or level == CLAIMS_LEVEL:
+            return -np.inf
+        vec = self.vectors[level]
+        value = float(vec @ self.hold_reference)
+        return value + _proof_slack(vec, value, self.gap, self.slack_share)
 
 
 def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = DEFAULT_GAP,
@@ -215,10 +228,9 @@ def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_
     bounds = {level: value for level, value in relaxed.objectives.items() if level != CLAIMS_LEVEL}
     with step("rounding to whole people") if plan.progress else nullcontext():
         rounded = round_plan(model, lp, relaxed.x)
-    floors = {level: value + _proof_slack(plan.vectors[level], value, plan.gap) for level, value in bounds.items()}
     left = None if plan.time_limit is None else max(plan.time_limit - (time.perf_counter() - started), 1.0)
-    whole = _solve_program(rounded.program(lp), replace(plan, hold_floors=floors, time_limit=left), 0.0, workers,
-                           decompose)
+    whole = _solve_program(rounded.program(lp), replace(plan, hold_reference=relaxed.x, time_limit=left), 0.0,
+                           workers, decompose)
     seconds = time.perf_counter() - started
     if whole.x is None:
         # the rounding broke a rule it does not model: branch and bound from scratch
@@ -234,7 +246,7 @@ def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_
         value = whole.objectives.get(level)
         proof = dict(rec, objective=value)
         if bound is not None and value is not None:
-            within = value - bound <= _proof_slack(plan.vectors[level], bound, plan.gap)
+            within = value - bound <= _proof_slack(plan.vectors[level], bound, plan.gap) * (1 + 1e-9)
             proof.update(bound=bound, gap=_relative_gap(value, bound),
                          status=Status.OPTIMAL.value if within and rec["status"] == Status.OPTIMAL.value
                          else Status.FEASIBLE.value)
@@ -278,9 +290,10 @@ def _lexicographically_better(a: PlanSolution, b: PlanSolution, plan: LevelPlan)
     return False
 
 
-def _proof_slack(vector: np.ndarray, bound: float, gap: float) -> float:
-    """How far above its bound a level may be and still count as within ``gap``."""
-    return max(gap * abs(bound), PROOF_ABSOLUTE * _largest(vector))
+def _proof_slack(vector: np.ndarray, bound: float, gap: float, share: float = 1.0) -> float:
+    """How far above its bound a level may be and still count as within ``gap``
+    (a part of a program takes ``share`` of the absolute allowance)."""
+    return max(gap * abs(bound), share * PROOF_ABSOLUTE * _largest(vector))
 
 
 def _relative_gap(value: float, bound: float) -> float:
@@ -372,7 +385,7 @@ def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
                   plan.relative_tolerance * abs(value))
         start = result.x
         row = sp.csr_matrix(vec.reshape(1, -1))
-        hold = max(value + tol, plan.hold_floors.get(level, -np.inf))
+        hold = max(value + tol, plan.hold_floor(level))
         current = current.with_rows(row, np.array([-np.inf]), np.array([hold]))
     assert final is not None
     return LevelRun(final, levels, current, bases)
@@ -438,7 +451,7 @@ def _solve_parts(lp: LinearProgram, plan: LevelPlan, parts: list[Part], workers:
         if deadline is not None:
             left = max(deadline - time.perf_counter(), 0.01)
             share = min(left, max(left * workers * weights[i] / unfinished, MIN_PART_SECONDS))
-        return sub_program(lp, parts[i]), plan.part(parts[i], share, warm_bases[i])
+        return sub_program(lp, parts[i]), plan.part(parts[i], share, warm_bases[i], len(parts))
 
     runs: list[LevelRun | None] = [None] * len(parts)
     with step(f"solving {len(parts)} independent parts with {plan.solver} on {workers} process(es)") \
