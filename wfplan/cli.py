@@ -125,7 +125,10 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
     loaded, flows, historic = load_scenario_or_plan(scenario)
     if loaded.horizon is not None and loaded.horizon.step != "quarter" and flows is not None:
         raise ScenarioError(Problem(str(scenario), "the checkpoint trajectory is quarterly; this plan is in years"))
-    result = traj.compute(loaded, level=level, flows=flows, historic=historic)
+    plan_years = None
+    if flows is not None and loaded.horizon is not None:  # a plan: every year of its horizon, flows or not
+        plan_years = list(dict.fromkeys(loaded.horizon.year_of(p) for p in loaded.horizon.periods))
+    result = traj.compute(loaded, level=level, flows=flows, historic=historic, years=plan_years)
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(rolling_table(result))
