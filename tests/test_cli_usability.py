@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
 from cli_run import invoke
+from conftest import ROOT
 from tiny_scenarios import write_scenario
 
 
@@ -23,3 +27,30 @@ def test_trajectory_of_a_plan_keeps_years_without_flows(tmp_path):
     for pcn in ("breckland", "mid_norfolk"):
         for year in ("2022/23", "2023/24"):
             assert f"Rolling total FTE, pcn {pcn}, {year}" in text, (pcn, year, text)
+
+
+def test_explain_writes_binding_csv_into_a_plan_directory_by_default(nw_lp_plan, tmp_path):
+    plan = shutil.copytree(nw_lp_plan, tmp_path / "plan")
+    result, text = invoke(["explain", str(plan)])
+    assert result.exit_code == 0, text
+    binding = plan / "binding.csv"
+    assert binding.is_file()
+    rows = len(pd.read_csv(binding))
+    assert re.search(r"\.\.\. and \d+ more in .*binding\.csv", text)
+    assert f"wrote {binding}" in text
+    assert "x penalty" not in text and "LP relaxation" not in text
+    assert rows > 40
+    # again: the plan's own binding.csv is replaced (it explains the same plan), nothing else changes
+    before = sorted(p.name for p in plan.iterdir())
+    result, text = invoke(["explain", str(plan)])
+    assert result.exit_code == 0, text
+    assert sorted(p.name for p in plan.iterdir()) == before
+
+
+def test_explain_of_a_scenario_without_out_names_no_missing_file(tmp_path):
+    scenario = ROOT / "examples" / "norfolk_waveney"
+    result, text = invoke(["explain", str(scenario)])
+    assert result.exit_code == 0, text
+    assert "more in binding.csv" not in text and "see binding.csv" not in text
+    assert "add --out DIR to write" in text
+    assert not (scenario / "binding.csv").exists()

@@ -321,19 +321,24 @@ def diagnose(scenario: Path, solver: str, out_dir: Path | None, relax: bool, tim
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
-              help="Directory for binding.csv (a new directory, or an existing one such as the plan's).")
+              help="Directory for binding.csv (a new directory, or an existing one). Default for a plan "
+              "directory: the plan directory itself (its binding.csv is replaced); for a scenario: none.")
 @click.option("--fixed", is_flag=True, help="Integer plans: fix the plan's whole-people decisions "
               "(default: the LP relaxation).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per solve.")
 @click.option("--force", is_flag=True, help="Replace an existing binding.csv / output directory.")
+@click.option("--verbose", is_flag=True, help="Also show each value's solve level and unit.")
 @user_errors
-def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float | None, force: bool) -> None:
+def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float | None, force: bool,
+            verbose: bool) -> None:
     """What binds in SOURCE (a plan directory or a scenario) and what it is worth:
-    supply, ARRS entitlement, budgets and caps at their limits, with local marginal values."""
+    supply, ARRS entitlement, budgets and caps at their limits, with local marginal values.
+
+    For a plan directory, binding.csv is written into it (for `wfplan report` and `wfplan pack`)."""
     from wfplan.explain.commands import run_explain
 
     sys.exit(run_explain(source, out_dir=out_dir, force=force, fixed=fixed, time_limit=time_limit,
-                         echo=click.echo))
+                         echo=click.echo, verbose=verbose))
 
 
 @main.command()
