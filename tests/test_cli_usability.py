@@ -54,3 +54,17 @@ def test_explain_of_a_scenario_without_out_names_no_missing_file(tmp_path):
     assert "more in binding.csv" not in text and "see binding.csv" not in text
     assert "add --out DIR to write" in text
     assert not (scenario / "binding.csv").exists()
+
+
+def test_sensitivity_console_table_fits_100_columns(tmp_path):
+    """Five supply factors on N&W: one column per factor, every line at most 100 characters."""
+    result, text = invoke(["sensitivity", str(ROOT / "examples" / "norfolk_waveney"), "--vary", "supply",
+                           "--range", "0.8:1.2:0.1", "--lp", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for factor in ("x0.80", "x0.90", "x1.00", "x1.10", "x1.20"):
+        assert factor in text
+    assert "1 clinical pharmacist per PCN by March" in text and "PCNs where met" in text
+    assert "employment cost over the plan" in text and "GBP " in text
+    table = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    assert len(table) == 5 and "met:clinical_pharmacist_1_per_pcn_mar2020" in table

@@ -332,5 +332,19 @@ def plan_status(summary: Mapping[str, object]) -> str:
     return ("stopped early: a good plan; " if stopped else "good plan, ") + "; ".join(parts)
 
 
+def plan_status_short(summary: Mapping[str, object]) -> str:
+    """A status that fits a table cell: ``best (proven)``, ``good, within 7.4%``, ``stopped early``, ``no plan``."""
+    status = str(summary.get("status", "unknown"))
+    if status not in ("optimal", "feasible"):
+        return "no plan"
+    if summary.get("proven_optimal"):
+        return "best (proven)"
+    gaps = [_finite(rec.get("gap")) for rec in (summary.get("levels") or []) if isinstance(rec, Mapping)
+            and rec.get("status") != "optimal"]
+    if any(g is None for g in gaps):
+        return "stopped early"
+    return f"good, within {percent(max(gaps), 1)}" if gaps else "good"
+
+
 def plan_found(summary: Mapping[str, object]) -> bool:
     return str(summary.get("status")) in ("optimal", "feasible")
