@@ -68,3 +68,19 @@ def test_sensitivity_console_table_fits_100_columns(tmp_path):
     assert "employment cost over the plan" in text and "GBP " in text
     table = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
     assert len(table) == 5 and "met:clinical_pharmacist_1_per_pcn_mar2020" in table
+
+
+def test_compare_prints_no_float_noise(tmp_path):
+    """43,870 x 1.06 is 46502.200000000004 in binary floating point; people read 46502.2."""
+    roles = ("role,name,staff_group,participation_rate,annual_cost,capacity,funding_budget\n"
+             "fcp,First contact physiotherapist,Direct Patient Care,1,43870,2000,practice\n"
+             "pa,Physician associate,Physician Associates,1,53000,3000,practice\n")
+    base = write_scenario(tmp_path / "base", {"roles": roles})
+    other = write_scenario(tmp_path / "pay", {}, base=False, extends="../base", extra=(
+        '[[overrides]]\ntable = "roles"\ncolumn = "annual_cost"\nscale = 1.06\n'))
+    result, text = invoke(["compare", str(base), str(other), "--lp", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, text
+    assert "annual_cost: 43870 -> 46502.2" in text
+    assert not re.search(r"\d\.\d{9,}", text), text
+    assert "employment cost" in text and "GBP " in text and "of 2" in text  # targets: areas where met
+    assert "_gbp" not in text and "optimal" not in text

@@ -24,7 +24,6 @@ horizon's end.
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -112,6 +111,7 @@ class Sensitivity:
         """One row per figure (plan, each target, demand, cost, claims, staff at the end), one column per
         value of the parameter, wrapped into blocks of columns so that no line is wider than ``width``."""
         from wfplan import words
+        from wfplan.report_text import columns_table
 
         name, _, selector = self.param.partition(":")
         what = PARAM_WORDS.get(name, name) + (f" ({selector})" if selector else "")
@@ -129,18 +129,8 @@ class Sensitivity:
             else:
                 cells[column] = [words.number(v, 0) for v in values]
         factors = [f"x{float(f):.2f}" for f in self.table["factor"]]
-        col = max([len(f) for f in factors] + [len(v) for vs in cells.values() for v in vs] + [6]) + 2
-        per_block = max(1, (width - LABEL_WIDTH) // col)
-        for start in range(0, len(factors), per_block):
-            block = range(start, min(start + per_block, len(factors)))
-            lines.append(" " * LABEL_WIDTH + "".join(factors[i].rjust(col) for i in block))
-            for column, label in shown:
-                wrapped = textwrap.wrap(label, LABEL_WIDTH - 2) or [""]
-                for j, part in enumerate(wrapped):
-                    values = "".join(cells[column][i].rjust(col) for i in block) if j == len(wrapped) - 1 else ""
-                    lines.append((part.ljust(LABEL_WIDTH) + values).rstrip())
-            lines.append("")
-        return lines[:-1] if lines[-1] == "" else lines
+        rows = [(label, cells[column]) for column, label in shown]
+        return lines + columns_table(factors, rows, width=width, label_width=LABEL_WIDTH)
 
 
 def _labels(scenario: Scenario, table: pd.DataFrame) -> dict[str, str]:
