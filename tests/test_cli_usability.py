@@ -84,3 +84,28 @@ def test_compare_prints_no_float_noise(tmp_path):
     assert not re.search(r"\d\.\d{9,}", text), text
     assert "employment cost" in text and "GBP " in text and "of 2" in text  # targets: areas where met
     assert "_gbp" not in text and "optimal" not in text
+
+
+def test_convert_writes_scenario_toml_that_loads_back_the_same(tmp_path):
+    from wfplan.load import load_scenario
+
+    source = ROOT / "examples" / "what_if_pay_award"
+    result, text = invoke(["convert", str(source), str(tmp_path / "flat")])
+    assert result.exit_code == 0, text
+    assert (tmp_path / "flat" / "scenario.toml").is_file()
+    assert not (tmp_path / "flat" / "scenario.yaml").exists()
+    assert load_scenario(tmp_path / "flat").checksum == load_scenario(source).checksum
+
+
+def test_toml_manifest_round_trips_quotes_newlines_and_overrides():
+    import tomllib
+
+    from wfplan.snapshot import toml_text
+
+    data = {"name": 'A "quoted" name\\ with £', "description": "two\nlines\tand a tab", "extends": [],
+            "source": None, "horizon": {"start": "2019/20 Q1", "end": "2020/21 Q4", "step": "quarter"},
+            "objective": {"cost_weight": 1e-06, "fairness": False}, "model": {"integer": True, "limit": 150},
+            "overrides": [{"table": "supply", "column": "max_starters", "scale": 0.8,
+                           "where": {"role": ["fcp", "pa"], "odd key": "x"}}]}
+    expected = {k: v for k, v in data.items() if v is not None}
+    assert tomllib.loads(toml_text(data)) == expected
