@@ -109,3 +109,38 @@ def test_toml_manifest_round_trips_quotes_newlines_and_overrides():
                            "where": {"role": ["fcp", "pa"], "odd key": "x"}}]}
     expected = {k: v for k, v in data.items() if v is not None}
     assert tomllib.loads(toml_text(data)) == expected
+
+
+def test_validate_reports_every_problem_in_one_run(tmp_path):
+    """Bad cells in two tables, a bad base table and a reference to an unknown role: all four at once."""
+    write_scenario(tmp_path / "base", {
+        "arrs_years": "year,entitlement_per_pcn\n2022/23,lots\n2023/24,200000\n"})
+    derived = write_scenario(tmp_path / "derived", {
+        "attrition": "role,annual_rate,first_year_annual_rate\nfcp,abc,\npa,0.0,\n",
+        "supply": "role,level,area,period,max_starters\nfcp,system,tinysys,2022/23 Q1,-5\n",
+        "targets": ("target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
+                    "nobody_target,nobody,per_pcn,3,headcount,2022/23 Q4,at_least,1,1,false\n"),
+    }, base=False, extends="../base")
+    result, text = invoke(["validate", str(derived)])
+    assert result.exit_code == 2
+    assert "scenario has 4 problems" in text, text
+    for located in ("arrs_years.csv, row 2, column 'entitlement_per_pcn'", "attrition.csv, row 2, column 'annual_rate'",
+                    "supply.csv, row 2, column 'max_starters'", "targets.csv, row 2, column 'role'"):
+        assert located in text, (located, text)
+    assert "unknown role" in text
+
+
+def test_validate_lists_more_than_25_problems_and_no_echo_of_a_bad_row(tmp_path):
+    """30 bad supply rows are all listed; a bad roles row does not make each reference to it a second problem."""
+    supply = "role,level,area,period,max_starters\n" + "".join(
+        f"fcp,system,tinysys,2022/23 Q{1 + i % 4},-{i + 1}\n" for i in range(30))
+    roles = ("role,name,staff_group,participation_rate,annual_cost,capacity,funding_budget\n"
+             "fcp,First contact physiotherapist,Direct Patient Care,1,56000,2000,practice\n"
+             "pa,Physician associate,Physician Associates,2.5,53000,3000,practice\n")
+    scenario = write_scenario(tmp_path / "s", {"supply": supply, "roles": roles})
+    result, text = invoke(["validate", str(scenario)])
+    assert result.exit_code == 2
+    assert "scenario has 31 problems" in text and "... and" not in text, text
+    assert text.count("supply.csv, row") == 30
+    assert "roles.csv, row 3, column 'participation_rate'" in text
+    assert "unknown role" not in text  # pa is referenced by arrs_roles, but its row was already reported

@@ -98,7 +98,11 @@ def validate(scenario: Path) -> None:
     from wfplan.load import load_scenario
     from wfplan.report_text import describe_scenario
 
-    loaded = load_scenario(scenario)
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        click.echo(f"error: {exc.report(limit=None)}", err=True)  # every problem, not the first 25
+        sys.exit(EXIT_USER_ERROR)
     click.echo(describe_scenario(loaded))
     click.echo("valid")
 

@@ -14,6 +14,7 @@ The result is a validated :class:`~wfplan.scenario.Scenario`; any problem is a
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,7 @@ from wfplan.errors import Problem, ScenarioError, display_path
 from wfplan.overrides import apply_overrides
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Manifest
-from wfplan.tables import Located, decode_text, read_csv_table
+from wfplan.tables import Located, collect_csv_table, decode_text
 
 MANIFEST_NAMES = ("scenario.toml", "scenario.yaml", "scenario.yml")
 
@@ -98,43 +99,75 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
     return files
 
 
-def _load_layer(directory: Path, seen: tuple[Path, ...]) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
-    """Load one scenario directory and, first, the bases it extends."""
+@dataclass
+class _Layers:
+    """What loading a scenario and its bases found: rows, files, and every problem."""
+
+    tables: dict[str, list[Located]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    incomplete: set[str] = field(default_factory=set)
+    """Tables some of whose rows (or the whole file) could not be read: references into them are not checked."""
+
+
+def _load_layer(directory: Path, seen: tuple[Path, ...], found: _Layers) -> Manifest | None:
+    """Load one scenario directory and, first, the bases it extends, into ``found``.
+
+    Every problem is collected rather than raised, so that one run reports
+    them all: a bad row does not stop the other rows, tables or bases being read.
+    Returns the directory's manifest (None when it cannot be read)."""
     directory = directory.resolve()
     if directory in seen:
         chain = " -> ".join(display_path(p) for p in (*seen, directory))
-        raise ScenarioError(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
-    manifest_path = find_manifest(directory)
+        found.problems.append(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
+        return None
+    try:
+        manifest_path = find_manifest(directory)
+        manifest = read_manifest(manifest_path)
+    except ScenarioError as exc:
+        found.problems.extend(exc.problems)
+        found.incomplete.update(TABLES)
+        return None
     manifest_shown = display_path(manifest_path)
-    manifest = read_manifest(manifest_path)
-    tables: dict[str, list[Located]] = {}
-    files_read: list[Path] = [manifest_path]
+    found.files.append(manifest_path)
     for base in manifest.extends:
         base_dir = (directory / base)
         if not base_dir.is_dir():
-            raise ScenarioError(Problem(manifest_shown, "base scenario directory not found",
-                                        column="extends", value=base))
+            found.problems.append(Problem(manifest_shown, "base scenario directory not found",
+                                          column="extends", value=base))
+            found.incomplete.update(TABLES)
+            continue
         if base_dir.resolve() in (*seen, directory):
             chain = " -> ".join(display_path(p) for p in (*seen, directory, base_dir.resolve()))
-            raise ScenarioError(Problem(manifest_shown, f"extends form a cycle: {chain}",
-                                        column="extends", value=base))
-        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory))
-        tables.update(base_tables)
-        files_read.extend(base_files)
-    problems: list[Problem] = []
-    for table, path in _table_files(directory, manifest, manifest_shown).items():
-        try:
-            tables[table] = read_csv_table(path, TABLES[table], display_path(path))
-            files_read.append(path)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return manifest, tables, files_read
+            found.problems.append(Problem(manifest_shown, f"extends form a cycle: {chain}",
+                                          column="extends", value=base))
+            continue
+        _load_layer(base_dir, (*seen, directory), found)
+    try:
+        files = _table_files(directory, manifest, manifest_shown)
+    except ScenarioError as exc:
+        found.problems.extend(exc.problems)
+        found.incomplete.update(TABLES)
+        files = {}
+    for table, path in files.items():
+        rows, problems = collect_csv_table(path, TABLES[table], display_path(path))
+        found.tables[table] = rows  # replaces the base's table, as a whole
+        found.files.append(path)
+        if problems:
+            found.problems.extend(problems)
+            found.incomplete.add(table)
+        else:
+            found.incomplete.discard(table)
+    return manifest
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Load and validate the scenario at ``path`` (a directory or an .xlsx workbook)."""
+    """Load and validate the scenario at ``path`` (a directory or an .xlsx workbook).
+
+    Raises one :class:`ScenarioError` with every problem found: bad cells in
+    every table of the scenario and its bases, and the cross-references
+    between the rows that are valid (references into a table with bad rows
+    are not checked, so a bad row is not reported twice)."""
     path = Path(path)
     if not path.exists():
         raise ScenarioError(Problem(str(path), "does not exist: expected a scenario directory"))
@@ -147,7 +180,14 @@ def load_scenario(path: Path | str) -> Scenario:
 
         manifest, tables, files = read_workbook(path)
     elif path.is_dir():
-        manifest, tables, files = _load_layer(path, ())
+        found = _Layers()
+        manifest = _load_layer(path, (), found)
+        if manifest is None:
+            raise ScenarioError(found.problems)
+        if found.problems:
+            partial = Scenario(manifest, found.tables, found.files, path)
+            raise ScenarioError(found.problems + partial.check(incomplete=frozenset(found.incomplete)))
+        tables, files = found.tables, found.files
     else:
         raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
     return apply_overrides(Scenario.build(manifest, tables, source_files=files, root=path))

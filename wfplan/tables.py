@@ -92,6 +92,19 @@ def validate_records(
     sheet: str | None = None,
 ) -> list[Located]:
     """Validate (line, {column: text}) records; raise one error listing every bad cell."""
+    rows, problems = collect_records(records, model, file, sheet)
+    if problems:
+        raise ScenarioError(problems)
+    return rows
+
+
+def collect_records(
+    records: list[tuple[int, dict[str, str]]],
+    model: type[Row],
+    file: str,
+    sheet: str | None = None,
+) -> tuple[list[Located], list[Problem]]:
+    """Validate (line, {column: text}) records: the rows that are valid and a problem per bad cell."""
     problems: list[Problem] = []
     rows: list[Located] = []
     for line, record in records:
@@ -107,36 +120,46 @@ def validate_records(
                 problems.append(
                     Problem(file, _pydantic_message(err), row=line, column=column, value=value, sheet=sheet)
                 )
+    return rows, problems
+
+
+def read_csv_table(path: Path, model: type[Row], display: str) -> list[Located]:
+    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem."""
+    rows, problems = collect_csv_table(path, model, display)
     if problems:
         raise ScenarioError(problems)
     return rows
 
 
-def read_csv_table(path: Path, model: type[Row], display: str) -> list[Located]:
-    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem."""
+def collect_csv_table(path: Path, model: type[Row], display: str) -> tuple[list[Located], list[Problem]]:
+    """Read and validate one CSV table: its valid rows and every problem found.
+
+    A file that cannot be read as a table (missing, not text, bad header) gives
+    no rows; otherwise each bad row is a problem and the other rows are kept,
+    so that a caller can check them against the rest of the scenario too."""
     if path.is_dir():
-        raise ScenarioError(Problem(display, "is a directory; expected a CSV file"))
+        return [], [Problem(display, "is a directory; expected a CSV file")]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(Problem(display, f"cannot be read: {exc.strerror}")) from None
+        return [], [Problem(display, f"cannot be read: {exc.strerror}")]
     try:
         text = decode_text(data)
     except UnicodeDecodeError:
-        raise ScenarioError(Problem(display, "is not text (UTF-8 or Windows-1252 CSV expected)")) from None
+        return [], [Problem(display, "is not text (UTF-8 or Windows-1252 CSV expected)")]
     if "\x00" in text:
-        raise ScenarioError(Problem(display, "contains NUL bytes: is it a CSV file?"))
+        return [], [Problem(display, "contains NUL bytes: is it a CSV file?")]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         lines = list(reader)
     except csv.Error as exc:
-        raise ScenarioError(Problem(display, f"is not valid CSV: {exc}")) from None
+        return [], [Problem(display, f"is not valid CSV: {exc}")]
     if not lines or not any(cell.strip() for cell in lines[0]):
-        raise ScenarioError(Problem(display, "is empty: expected a header row naming the columns"))
+        return [], [Problem(display, "is empty: expected a header row naming the columns")]
     header = [cell.strip() for cell in lines[0]]
     problems = check_header(header, model, display)
     if problems:
-        raise ScenarioError(problems)
+        return [], problems
     records: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -150,6 +173,5 @@ def read_csv_table(path: Path, model: type[Row], display: str) -> list[Located]:
                 )
                 continue
         records.append((number, dict(zip(header, cells, strict=False))))
-    if problems:
-        raise ScenarioError(problems)
-    return validate_records(records, model, display)
+    rows, row_problems = collect_records(records, model, display)
+    return rows, problems + row_problems
