@@ -410,6 +410,30 @@ def synth(pcns: int, systems: int, seed: int, out_dir: Path, force: bool) -> Non
 
 
 @main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Directory to copy the bundled data/ and examples/ into (a new directory; atomically).")
+@click.option("--force", is_flag=True, help="Replace an existing directory.")
+@user_errors
+def examples(out_dir: Path | None, force: bool) -> None:
+    """List the scenarios that ship with wfplan, or copy them (--out DIR) to plan and edit.
+
+    The copy keeps data/ and examples/ side by side, so the examples' `extends`
+    still find the data: `wfplan plan DIR/examples/norfolk_waveney --out ...`.
+    """
+    from wfplan.bundled import bundled_root, bundled_scenarios, copy_bundled
+    from wfplan.output import atomic_directory
+
+    for relative, title in bundled_scenarios():
+        click.echo(f"{relative:32} {title}")
+    if out_dir is None:
+        click.echo(f"(in {bundled_root()}; copy them with --out DIR)")
+        return
+    with atomic_directory(out_dir, force=force) as staging:
+        copy_bundled(staging)
+    click.echo(f"wrote {out_dir}: plan one with `wfplan plan {out_dir / 'examples' / 'norfolk_waveney'} --out DIR`")
+
+
+@main.command()
 @scenario_arg
 @click.option("--samples", type=click.IntRange(min=1), required=True, help="Monte Carlo samples (per grid point).")
 @click.option("--vary", multiple=True, help="PARAM=DIST, e.g. attrition=uniform(0.8,1.2), supply=normal(1,0.1), "
