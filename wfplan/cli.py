@@ -299,6 +299,31 @@ def report(plan_dir: Path, out_file: Path, force: bool) -> None:
     click.echo(f"wrote {out_file}")
 
 
+@main.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--pcn", "pcns", multiple=True, help="PCN id (repeatable); default: every PCN, one page each.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="HTML file to write (self-contained; atomically). Default: pack.html (or pack-ID.html for "
+              "one PCN) in the plan directory, replacing an earlier pack there.")
+@click.option("--what-if", "what_ifs", multiple=True, type=click.Path(path_type=Path),
+              help="A plan directory of a what-if scenario (repeatable): each page shows what changes under it.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--verbose", is_flag=True, help="Also show the solver's status and gap.")
+@user_errors
+def pack(plan_dir: Path, pcns: tuple[str, ...], out_file: Path | None, what_ifs: tuple[Path, ...], force: bool,
+         verbose: bool) -> None:
+    """Write the PCN planning pack for the plan in PLAN_DIR: one printable A4-landscape page per PCN
+    (ARRS money, whom to recruit and when, staff in post, targets met or missed and why, appointments,
+    what-ifs, a chart with the target lines)."""
+    from wfplan.pack import write_pack
+
+    if out_file is None:
+        out_file = plan_dir / (f"pack-{pcns[0]}.html" if len(pcns) == 1 else "pack.html")
+        force = True  # the plan directory's own pack, made again from the same plan
+    write_pack(plan_dir, out_file, list(pcns) or None, list(what_ifs), force=force, verbose=verbose)
+    click.echo(f"wrote {out_file}")
+
+
 _SOLVERS = ["highs", "cbc", "cpsat", "scip"]
 
 
