@@ -290,12 +290,13 @@ def convert(src: Path, dst: Path, force: bool) -> None:
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
               help="HTML file to write (self-contained; atomically).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.option("--verbose", is_flag=True, help="Also show the solver's levels, bounds and gaps.")
 @user_errors
-def report(plan_dir: Path, out_file: Path, force: bool) -> None:
+def report(plan_dir: Path, out_file: Path, force: bool, verbose: bool) -> None:
     """Write a readable, printable HTML report of the plan in PLAN_DIR."""
     from wfplan.report import write_report
 
-    write_report(plan_dir, out_file, force=force)
+    write_report(plan_dir, out_file, force=force, verbose=verbose)
     click.echo(f"wrote {out_file}")
 
 

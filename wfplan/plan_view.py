@@ -305,7 +305,8 @@ def limits_reached(view: PlanView) -> pd.DataFrame:
     return out
 
 
-def _area_name(view: PlanView, level: str, area: str) -> str:
+def area_name(view: PlanView, level: str, area: str) -> str:
+    """An area in words: a PCN or place by name, the system as 'the whole system'."""
     if level == "system":
         return "the whole system"
     if level == "place":
@@ -315,7 +316,7 @@ def _area_name(view: PlanView, level: str, area: str) -> str:
 
 def _limit_text(view: PlanView, rec: dict[str, object]) -> str:
     role = words.lower_first(view.role_names.get(str(rec["role"]), str(rec["role"])))
-    where = _area_name(view, str(rec["level"]), str(rec["area"]))
+    where = area_name(view, str(rec["level"]), str(rec["area"]))
     if rec["rule"] == "supply":
         return f"{role} supply in {where} used up in {rec['period']} ({words.number(rec['usage'])} starters)"
     if rec["rule"] == "entitlement":
@@ -331,7 +332,7 @@ def summarise_limits(view: PlanView, limits: pd.DataFrame) -> list[str]:
 
     lines = []
     for (rule, level, area, role), g in limits.groupby(["rule", "level", "area", "role"], sort=False):
-        where = _area_name(view, str(level), str(area))
+        where = area_name(view, str(level), str(area))
         name = words.lower_first(view.role_names.get(str(role), str(role)))
         if rule == "supply":
             when = ranges(g["period"].astype(str).tolist(), view.periods)
