@@ -1,20 +1,23 @@
 """A planning report people can read: one self-contained HTML file (``wfplan report``).
 
-From a plan directory (``summary.json``, ``plan.csv``, ``arrs.csv``,
-``goals.csv``, ``budgets.csv``, optional ``binding.csv`` and the exact inputs
-in ``scenario/``): headline figures, staff-in-post trajectories by staff
-group and role (inline SVG charts), staff per 10,000 weighted patients by
-PCN, ARRS budget use and headroom per PCN and year, goal attainment and
-shortfalls, and what binds.  No scripts, fonts, images or style sheets are
-fetched: CSS is inline, charts are inline SVG with text kept as text.  The
-same plan gives a byte-identical file (no dates; fixed SVG ids).
+From a plan directory (read by :class:`wfplan.plan_view.PlanView`: ``summary.json``,
+``plan.csv``, ``arrs.csv``, ``goals.csv``, ``budgets.csv``, optional
+``binding.csv`` and the exact inputs in ``scenario/``): the plan's status and
+headline figures in words (:mod:`wfplan.words`; solver detail only with
+``verbose``), staff-in-post trajectories by staff group and by role with the
+target lines (inline SVG charts), recruits and staff by PCN and role, staff
+per 10,000 weighted patients by PCN, ARRS budget use and headroom per PCN and
+year, each target as "met in N of M PCNs" with its worst shortfall, and what
+binds (``binding.csv`` from ``wfplan explain``, else the limits the plan
+reaches, read off the plan).  No scripts, fonts, images or style sheets are
+fetched: CSS is inline, charts are inline SVG with text kept as text.  Tables
+are as wide as the page and wrap, so no column is cut off on screen or on A4.
+The same plan gives a byte-identical file (no dates; fixed SVG ids).
 """
 
 from __future__ import annotations
 
 import html
-import io
-import re
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,12 +27,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wfplan import words
-from wfplan.charts import staff_with_targets
+from wfplan.charts import COLOURS, staff_with_targets, svg
 from wfplan.plan_view import PlanView, area_name, limits_reached, recruits, summarise_limits
 from wfplan.scenario import Scenario
 from wfplan.trajectory import GROUP_ORDER
 
-COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#833c0b", "#595959"]
 MAX_ROWS = 60
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;
@@ -85,19 +87,6 @@ def _table(frame: pd.DataFrame, numeric: set[str] | None = None, raw: set[str] |
     return f'<div class="scroll">{table}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-def _svg(fig: Figure, salt: str) -> str:
-    """The figure as inline SVG: text as text, fixed ids, no XML prologue or namespace URLs."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": f"wfplan-{salt}", "svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = buffer.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
-    text = text.replace("xlink:href=", "href=")
-    return re.sub(r"font-family:[^;\"]*", "font-family: system-ui, Arial, sans-serif", text)
-
-
 def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str, ylabel: str) -> str:
     """One small line chart per series, shared x axis (periods), own y scale."""
     n = len(series)
@@ -117,7 +106,7 @@ def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str
             if i % cols == 0:
                 ax.set_ylabel(ylabel)
         fig.tight_layout()
-        return _svg(fig, salt)
+        return svg(fig, salt)
 
 
 def _cards(items: list[tuple[str, str, str]]) -> str:
