@@ -146,3 +146,32 @@ def test_pack_screenshot_of_one_pcn_is_a_full_page(packs, tmp_path):
     # the page's right half (targets, chart) is drawn too, not only the left tables
     right = pixels[100:800, 650:1150, :3]
     assert (right < 0.5).mean() > 0.01
+
+
+def test_a_pcn_with_more_to_say_gets_smaller_type_not_a_second_page():
+    from wfplan.pack import BASE_PT, MIN_PT, PAGE_LINES, page_font_size
+
+    assert page_font_size(PAGE_LINES * 0.8) == BASE_PT
+    assert page_font_size(PAGE_LINES * 1.25) == pytest.approx(BASE_PT / 1.25)
+    assert page_font_size(PAGE_LINES * 10) == MIN_PT
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: apt-get install chromium")
+def test_synthetic_pcns_with_many_roles_print_one_page_each(tmp_path):
+    """Synthetic PCN 4 (seed 2) recruits 17 roles, twice the Norfolk and Waveney rows: still one page."""
+    from pypdf import PdfReader
+
+    for args in (["synth", "--pcns", "6", "--seed", "2", "--out", str(tmp_path / "s")],
+                 ["plan", str(tmp_path / "s"), "--out", str(tmp_path / "p"), "--lp"],
+                 ["pack", str(tmp_path / "p"), "--out", str(tmp_path / "pack.html")]):
+        result, text = invoke(args)
+        assert result.exit_code == 0, text
+    assert "font-size:6.80pt" in (tmp_path / "pack.html").read_text(encoding="utf-8")  # most pages at full size
+    pdf = tmp_path / "pack.pdf"
+    _chromium(["--no-pdf-header-footer", f"--print-to-pdf={pdf}", (tmp_path / "pack.html").resolve().as_uri()],
+              tmp_path / "profile")
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 6
+    for number, page in enumerate(reader.pages, start=1):
+        assert page.extract_text().startswith(f"Synthetic PCN {number}"), number
+        assert all(year in page.extract_text() for year in ("2020/21", "2024/25"))

@@ -23,6 +23,8 @@ same bytes.
 from __future__ import annotations
 
 import html
+import math
+import re
 from importlib.metadata import version
 from pathlib import Path
 
@@ -49,22 +51,21 @@ background:#e8ebef;font-size:6.8pt;line-height:1.18}
 .page{width:297mm;min-height:210mm;margin:6mm auto;padding:7mm 8mm;background:#fff;box-shadow:0 1px 4px #0003;
 display:grid;grid-template-columns:54% 46%;grid-template-rows:auto 1fr;column-gap:5mm;row-gap:2mm}
 header{grid-column:1/3;border-bottom:2px solid #1f4e79;padding-bottom:1.5mm;display:flex;justify-content:space-between;
-align-items:flex-end;gap:4mm}
+align-items:flex-end;gap:4mm;font-size:6.8pt}
 h1{font-size:12pt;margin:0;color:#1f4e79}header p{margin:.6mm 0 0}.status{text-align:right;max-width:50%}
-h2{font-size:8.2pt;margin:1.6mm 0 .6mm;color:#1f4e79;border-bottom:1px solid #c9d3df}
+h2{font-size:1.2em;margin:.65em 0 .25em;color:#1f4e79;border-bottom:1px solid #c9d3df}
 .col{min-width:0}
-table{border-collapse:collapse;width:100%;table-layout:fixed;margin:0 0 1mm}
-th,td{border:1px solid #d0d7e1;padding:.3mm .8mm;vertical-align:top;overflow-wrap:anywhere;hyphens:auto}
+table{border-collapse:collapse;width:100%;table-layout:fixed;margin:0 0 .4em}
+th,td{border:1px solid #d0d7e1;padding:.12em .33em;vertical-align:top;overflow-wrap:anywhere}
 th{background:#1f4e79;color:#fff;text-align:left;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 th.role{width:29%}tr.total td{font-weight:700;background:#f2f5f9}
-.q{color:#333}.q b{color:#1a1a1a}.muted{color:#666}
-ul.targets{list-style:none;margin:0;padding:0}ul.targets li{margin:0 0 .6mm;padding-left:11mm;text-indent:-11mm}
-.met,.missed{display:inline-block;width:10mm;text-indent:0;font-weight:700;border-radius:2px;text-align:center;
-margin-right:1mm}.met{background:#e2efda;color:#2e6b1f}.missed{background:#f8dada;color:#a00000}
+ul.targets{list-style:none;margin:0;padding:0}ul.targets li{margin:0 0 .25em;padding-left:4.6em;text-indent:-4.6em}
+.met,.missed{display:inline-block;width:4.2em;text-indent:0;font-weight:700;border-radius:2px;text-align:center;
+margin-right:.4em}.met{background:#e2efda;color:#2e6b1f}.missed{background:#f8dada;color:#a00000}
 .why{color:#444}
-figure{margin:.5mm 0}figure svg{width:100%;height:auto;max-height:62mm}figcaption{color:#555}
-.note{color:#555;margin:.5mm 0}
+figure{margin:.2em 0}figure svg{width:100%;height:auto;max-height:26em}figcaption{color:#555}
+.note{color:#555;margin:.2em 0}
 @page{size:A4 landscape;margin:0}
 @media print{body{background:#fff}.page{margin:0;box-shadow:none;break-after:page;page-break-after:always;
 break-inside:avoid}.page:last-child{break-after:auto;page-break-after:auto}th{-webkit-print-color-adjust:exact;
@@ -146,7 +147,9 @@ def _roles_section(view: PlanView, pcn: str) -> str:
     out += ["<h2>Staff in post (people)</h2>",
             _table(["Role", start_label, *[_e(words.period_end(c)) for c in ends]], srows, total=True)]
     if idle:
-        out.append(f'<p class="note">No staff and no recruits: {_e(", ".join(idle))}.</p>')
+        named = f": {', '.join(idle)}" if len(idle) <= 4 else ""
+        out.append(f'<p class="note">{len(idle)} other {"role has" if len(idle) == 1 else "roles have"} no staff '
+                   f"and no recruits here{_e(named)}.</p>")
     return "\n".join(out)
 
 
@@ -196,13 +199,23 @@ def _chart(view: PlanView, pcn: str) -> str:
     roles = [r for r in dict.fromkeys(plan["role"]) if r in targeted or by_role[r].abs().sum() > 1e-9]
     if not roles:
         return ""
+    shown = sorted(roles, key=lambda r: (r not in targeted, -float(by_role[r].max())))[:MAX_PANELS]
+    roles = [r for r in roles if r in shown]  # roles with targets first, then the most staff; in plan order
     staff = {view.role_names.get(r, r): by_role[r] for r in roles}
     targets = {view.role_names.get(r, r): cells[cells["role"] == r].groupby("period")["required"].max()
                for r in roles if r in targeted}
     chart = staff_with_targets(staff, targets, view.periods, salt=f"pack-{pcn}", ylabel="people",
                                width_in=5.2, columns=3, panel_height_in=0.72, font_size=5.5)
+    more = len([r for r in dict.fromkeys(plan["role"]) if r in targeted or by_role[r].abs().sum() > 1e-9]) \
+        - len(roles)
+    others = f" {more} more roles with staff are in the tables." if more > 0 else ""
     return ("<h2>Staff in post and targets</h2><figure>" + chart
-            + "<figcaption>People in post at each quarter end (solid) and the target (dashed).</figcaption></figure>")
+            + f"<figcaption>People in post at each quarter end (solid) and the target (dashed).{others}"
+              "</figcaption></figure>")
+
+
+MAX_PANELS = 9
+"""Roles drawn in a PCN's chart: those with targets first, then those with the most staff."""
 
 
 def _what_if_section(view: PlanView, pcn: str, others: list[PlanView]) -> str:
@@ -214,7 +227,7 @@ def _what_if_section(view: PlanView, pcn: str, others: list[PlanView]) -> str:
 
     def figures(v: PlanView) -> list[str]:
         if pcn not in v.scenario.pcns.index or v.plan.empty:
-            return ["", "", "", "", ""]
+            return ["not in this plan" if v.plan.empty is False else "no plan", "", "", "", ""]
         attained = words.target_attainment(v.goals, v.scenario, areas=[pcn, place, v.scenario.system])
         demand = demand_share(v, pcn)
         staff = staff_in_post(v, pcn, "staff_fte")
@@ -251,10 +264,59 @@ def pcn_page(view: PlanView, pcn: str, others: list[PlanView], limits: pd.DataFr
               f"registered patients · weighted list {_e(weighted)}</p></div>"
               f'<div class="status"><p><b>{_e(scenario.name)}</b>, {_e(horizon.get("start", ""))} to '
               f'{_e(horizon.get("end", ""))}</p><p>Plan: {_e(status)}{detail}</p></div></header>')
-    left = [_arrs_section(view, pcn), _roles_section(view, pcn), _demand_section(view, pcn)]
-    right = [_targets_section(view, pcn, limits), _chart(view, pcn), _what_if_section(view, pcn, others)]
-    return (f'<section class="page" id="{_e(pcn)}">{header}<div class="col">{"".join(left)}</div>'
-            f'<div class="col">{"".join(right)}</div></section>')
+    left = "".join([_arrs_section(view, pcn), _roles_section(view, pcn), _demand_section(view, pcn)])
+    chart = _chart(view, pcn)
+    right = "".join([_targets_section(view, pcn, limits), chart, _what_if_section(view, pcn, others)])
+    size = page_font_size(max(_lines(left, LEFT_MM), _lines(right, RIGHT_MM) + (CHART_LINES if chart else 0)))
+    return (f'<section class="page" id="{_e(pcn)}" style="font-size:{size:.2f}pt">{header}'
+            f'<div class="col">{left}</div><div class="col">{right}</div></section>')
+
+
+# --- fitting a page ----------------------------------------------------------------------
+
+BASE_PT = 6.8
+"""The pack's type size when a page's content fits at it."""
+MIN_PT = 4.5
+PAGE_LINES = 48.0
+"""Table rows of 6.8 pt text that fit below the header of an A4-landscape page, less a tenth for the
+estimate's errors (measured on the Norfolk and Waveney and synthetic packs: 52 fit)."""
+WRAPPED_LINE = 0.77
+"""A row's second and later lines of text, in rows (a row also has padding and a border)."""
+LEFT_MM, RIGHT_MM = 150.0, 128.0
+CHART_LINES = 17.0
+"""The chart's height in lines (26em, less its caption)."""
+CHAR_MM = 1.28
+"""The width of an average character at 6.8 pt."""
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _lines(fragment: str, width_mm: float) -> float:
+    """An estimate of the height of a column's HTML, in lines of table text: headings, table rows (a row
+    is as tall as its most wrapped cell), list items and notes."""
+    lines = 1.5 * fragment.count("<h2")
+    for table in re.findall(r"<table>(.*?)</table>", fragment, flags=re.S):
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+            if not cells:
+                continue
+            first = width_mm * 0.29 if len(cells) > 2 else width_mm * 0.5
+            rest = (width_mm - first) / max(len(cells) - 1, 1)
+            widths = [first] + [rest] * (len(cells) - 1)
+            wrapped = max(math.ceil(max(len(_text(c)), 1) * CHAR_MM / w) for c, w in zip(cells, widths, strict=True))
+            lines += 1 + WRAPPED_LINE * (wrapped - 1)
+    for item in re.findall(r"<li>(.*?)</li>", fragment, flags=re.S):
+        lines += math.ceil(len(_text(item)) * CHAR_MM / (width_mm - 10)) + 0.2
+    for note in re.findall(r'<p class="note">(.*?)</p>', fragment, flags=re.S):
+        lines += math.ceil(len(_text(note)) * CHAR_MM / width_mm)
+    return lines
+
+
+def page_font_size(lines: float) -> float:
+    """The type size at which ``lines`` fit on the page: 6.8 pt, smaller for a PCN with more to say."""
+    return max(MIN_PT, min(BASE_PT, BASE_PT * PAGE_LINES / max(lines, 1.0)))
 
 
 def build_pack(plan_dir: Path, pcns: list[str] | None = None, what_ifs: list[Path] | None = None,
