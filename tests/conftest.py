@@ -6,7 +6,9 @@
 * ``williams``: a fresh copy of ``examples/williams_manpower`` (yearly);
 * ``tiny_plan_master``: one plan directory of the tiny scenario per session
   (read-only: tests that damage a plan directory take ``tiny_plan``, a
-  fresh copy of it).
+  fresh copy of it);
+* ``nw_lp_plan``: the Norfolk and Waveney example planned as an LP once per
+  session (read-only).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests.tiny_scenarios import write_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"
+NW_EXAMPLE = ROOT / "examples" / "norfolk_waveney"
 
 
 @pytest.fixture
@@ -48,3 +51,16 @@ def tiny_plan_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_plan(tiny_plan_master: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(tiny_plan_master, tmp_path / "plan"))
+
+
+@pytest.fixture(scope="session")
+def nw_lp_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Norfolk and Waveney example planned as an LP (fractional people; about 3 s)."""
+    from wfplan.load import load_scenario
+    from wfplan.planner import run_plan, write_plan
+
+    out = tmp_path_factory.mktemp("nw_lp") / "plan"
+    result = run_plan(load_scenario(NW_EXAMPLE), integer=False)
+    assert result.tables is not None, result.solution.message
+    write_plan(result, out)
+    return out

@@ -325,3 +325,25 @@ def test_dollar_signs_in_names_reach_charts_as_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, text
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert r"FCP $\frac{1}{0}$ $x^2$ \$" in html
+    result, text = invoke(["pack", str(tmp_path / "plan"), "--out", str(tmp_path / "p.html")])
+    assert result.exit_code == 0, text
+    pack = (tmp_path / "p.html").read_text(encoding="utf-8")
+    chart = pack[pack.index("<svg"):pack.index("</svg>")]
+    assert r"FCP $\frac{1}{0}$ $x^2$ \$" in chart  # the chart's panel title, as text
+
+
+def test_markup_in_names_is_escaped_in_the_report_and_the_pack(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path / "s")
+    pcns = scenario / "pcns.csv"
+    pcns.write_text(pcns.read_text().replace("Breckland PCN", "<script>alert(1)</script> & co"))
+    roles = scenario / "roles.csv"
+    roles.write_text(roles.read_text().replace("First contact physiotherapist", "<b>FCP</b>"))
+    result, text = invoke(["plan", str(scenario), "--out", str(tmp_path / "plan")])
+    assert result.exit_code == 0, text
+    for command, out in (("report", "r.html"), ("pack", "p.html")):
+        result, text = invoke([command, str(tmp_path / "plan"), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, text
+        page = (tmp_path / out).read_text(encoding="utf-8")
+        assert "<script>" not in page and "<b>FCP</b>" not in page, command
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page, command
+        assert "&lt;b&gt;FCP&lt;/b&gt;" in page, command

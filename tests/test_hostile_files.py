@@ -194,3 +194,69 @@ def test_a_manifest_in_two_encodings_is_a_located_error(tiny_scenario: Path) -> 
     manifest.write_bytes(text.replace('description = "', 'description = "caf\u00e9 ').encode("utf-8")
                          .replace(b"[horizon]", b"# \xa3\n[horizon]"))
     _rejected(tiny_scenario, "scenario.toml", "mixes encodings")
+
+
+# --- bounded reading reports every problem (issue 14's "validate lists them all" with issue 17's bounds) ---------
+
+
+def _problems(scenario: Path) -> list[str]:
+    from wfplan.load import load_scenario
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_refused_file_does_not_hide_the_other_tables_problems(tiny_scenario: Path) -> None:
+    """A table linked out of the scenario, a table in two encodings and a bad cell: all three in one run,
+    nothing read through the link, and the other tables still read (their bad cell is found)."""
+    (tiny_scenario / "budgets.csv").unlink()
+    (tiny_scenario / "budgets.csv").symlink_to("/etc/passwd")
+    supply = tiny_scenario / "supply.csv"
+    supply.write_bytes(supply.read_bytes() + "fcp,system,tinysys,2022/23 Q2,1 caf\u00e9\n".encode()
+                       + b"fcp,system,tinysys,2022/23 Q3,\xa3\n")
+    attrition = tiny_scenario / "attrition.csv"
+    attrition.write_text(attrition.read_text().replace("pa,0.0,", "pa,lots,"))
+    problems = _problems(tiny_scenario)
+    text = "\n".join(problems)
+    assert any("budgets.csv" in p and "outside" in p for p in problems), text
+    assert any("supply.csv" in p and "mixes encodings" in p for p in problems), text
+    assert any("attrition.csv, row 3, column 'annual_rate'" in p for p in problems), text
+    assert "root:" not in text
+    assert "unknown budget" not in text  # budgets were not read: references into them are not checked
+
+
+def test_the_row_budget_is_shared_by_every_table_and_the_other_problems_still_come(tiny_scenario: Path) -> None:
+    """Rows are counted across tables (a scenario may not hold more than max_scenario_rows in all); the table
+    that crosses the budget is an error that stops its reading, and a bad cell elsewhere is still reported."""
+    from wfplan.limits import max_scenario_rows
+
+    set_max_input_mb(0.005)  # 5,242 bytes: a budget of 40 rows for all tables together
+    try:
+        budget = max_scenario_rows()
+        assert budget == 40
+        supply = tiny_scenario / "supply.csv"
+        supply.write_text("role,level,area,period,max_starters\n" + "".join(
+            f"fcp,system,tinysys,2022/23 Q{1 + i % 4},{i}\n" for i in range(budget - 5)))  # fits on its own
+        attrition = tiny_scenario / "attrition.csv"
+        attrition.write_text(attrition.read_text().replace("pa,0.0,", "pa,lots,"))
+        problems = _problems(tiny_scenario)
+    finally:
+        set_max_input_mb(None)
+    text = "\n".join(problems)
+    assert any("supply.csv" in p and "rows (with the other tables of the scenario)" in p for p in problems), text
+    assert any("attrition.csv, row 3, column 'annual_rate'" in p for p in problems), text
+
+
+def test_one_table_stops_at_the_problem_cap_and_says_so_while_others_are_still_read(tiny_scenario: Path) -> None:
+    from wfplan.limits import MAX_PROBLEMS
+
+    supply = tiny_scenario / "supply.csv"
+    supply.write_text("role,level,area,period,max_starters\n" + "fcp,system,tinysys,2022/23 Q1,-1\n"
+                      * (MAX_PROBLEMS + 200))
+    attrition = tiny_scenario / "attrition.csv"
+    attrition.write_text(attrition.read_text().replace("pa,0.0,", "pa,lots,"))
+    problems = _problems(tiny_scenario)
+    from_supply = [p for p in problems if "supply.csv" in p]
+    assert len(from_supply) == MAX_PROBLEMS + 1 and f"stopped after {MAX_PROBLEMS:,} problems" in from_supply[-1]
+    assert any("attrition.csv, row 3, column 'annual_rate'" in p for p in problems)

@@ -10,6 +10,7 @@ input byte for byte as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -113,6 +114,42 @@ def test_report_refuses_to_replace_a_plan_file_but_may_write_beside_them(tiny_pl
     _refused(["report", tiny_plan, "--out", tiny_plan / "scenario" / "r.html"], tiny_plan)
     result, text = invoke(["report", str(tiny_plan), "--out", str(tiny_plan / "report.html")])
     assert result.exit_code == 0, text
+
+
+def test_pack_refuses_to_replace_a_plan_file_but_writes_its_default_beside_them(tiny_plan: Path,
+                                                                                 tmp_path: Path) -> None:
+    _refused(["pack", tiny_plan, "--out", tiny_plan / "plan.csv", "--force"], tiny_plan)
+    _refused(["pack", tiny_plan, "--out", tiny_plan / "scenario" / "p.html"], tiny_plan)
+    what_if = Path(shutil.copytree(tiny_plan, tmp_path / "what_if"))
+    (what_if / "arrs.csv").write_text("damaged\n")  # refused before reading: the output is the first error
+    _refused(["pack", tiny_plan, "--what-if", what_if, "--out", what_if / "goals.csv", "--force"], what_if)
+    (what_if / "arrs.csv").unlink()
+    for _ in range(2):  # the default, pack.html in the plan directory, is made again from the same plan
+        result, text = invoke(["pack", str(tiny_plan)])
+        assert result.exit_code == 0, text
+        assert (tiny_plan / "pack.html").is_file()
+
+
+def test_explain_checks_its_default_output_in_the_plan_directory_before_solving(tiny_plan: Path) -> None:
+    (tiny_plan / "binding.csv").mkdir()
+    result, text = invoke(["explain", str(tiny_plan)])
+    assert result.exit_code == 2, text
+    assert text.startswith("error:") and "binding.csv" in text and "is a directory" in text, text  # nothing solved
+
+
+def test_examples_refuses_to_copy_the_bundle_into_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wfplan.bundled
+
+    bundle = tmp_path / "bundle"
+    for name in ("data/arrs", "examples/tiny"):
+        (bundle / name).mkdir(parents=True)
+        (bundle / name / "scenario.toml").write_text('name = "x"\n')
+    monkeypatch.setattr(wfplan.bundled, "bundled_root", lambda: bundle)
+    _refused(["examples", "--out", bundle / "examples" / "copy"], bundle)
+    _refused(["examples", "--out", bundle, "--force"], bundle)
+    result, text = invoke(["examples", "--out", str(tmp_path / "copy")])
+    assert result.exit_code == 0, text
+    assert (tmp_path / "copy" / "examples" / "tiny" / "scenario.toml").is_file()
 
 
 def test_trajectory_of_a_plan_refuses_to_replace_it(tiny_plan: Path) -> None:

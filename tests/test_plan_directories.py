@@ -5,7 +5,7 @@ A damaged plan directory (summary.json not an object, a missing or empty
 plan.csv, text where a number belongs in plan.csv, arrs.csv or the flow
 tables, a link out of the directory...) must give ``report``, ``export
 checkpoint``, ``trajectory``, ``explain`` and ``compare`` exit 2 naming the
-file and, for a cell, the row, column and value.  Then a fuzz test: hostile
+file and, for a cell, the row, column and value (``pack`` reads what ``report`` reads).  Then a fuzz test: hostile
 edits of plan directories and scenarios never give a traceback.
 """
 
@@ -29,6 +29,7 @@ from wfplan.excel_safety import FORMULA_TRIGGERS, csv_safe, csv_text
 
 READERS: dict[str, Callable[[Path, Path], list[str]]] = {
     "report": lambda plan, tmp: ["report", str(plan), "--out", str(tmp / "r.html")],
+    "pack": lambda plan, tmp: ["pack", str(plan), "--out", str(tmp / "p.html")],
     "export": lambda plan, tmp: ["export", "checkpoint", str(plan), "--out", str(tmp / "c.xlsx")],
     "trajectory": lambda plan, tmp: ["trajectory", str(plan), "--level", "pcn"],
     "compare": lambda plan, tmp: ["compare", str(plan), str(plan), "--out", str(tmp / "cmp")],
@@ -92,30 +93,30 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], tuple[str, ...], tuple[str, ...]
                                    ("summary.json", "levels.0"), tuple(READERS)),
     "summary_linked_to_a_system_file": (link_outside("summary.json"), ("summary.json", "outside"),
                                         tuple(READERS)),
-    "plan_csv_missing": (remove("plan.csv"), ("plan.csv", "missing"), ("report", "export", "compare")),
-    "plan_csv_empty": (write("plan.csv", ""), ("plan.csv", "empty"), ("report", "export", "compare")),
+    "plan_csv_missing": (remove("plan.csv"), ("plan.csv", "missing"), ("report", "pack", "export", "compare")),
+    "plan_csv_empty": (write("plan.csv", ""), ("plan.csv", "empty"), ("report", "pack", "export", "compare")),
     "plan_csv_text_in_a_number": (set_cell("plan.csv", 3, "staff_fte", "lots"),
                                   ("plan.csv, row 3, column 'staff_fte': value 'lots'", "number"),
-                                  ("report", "export", "compare")),
+                                  ("report", "pack", "export", "compare")),
     "plan_csv_infinity": (set_cell("plan.csv", 2, "employment_cost", "inf"),
-                          ("plan.csv, row 2, column 'employment_cost'", "finite"), ("report", "export")),
+                          ("plan.csv, row 2, column 'employment_cost'", "finite"), ("report", "pack", "export")),
     "plan_csv_unknown_pcn": (set_cell("plan.csv", 2, "pcn", "atlantis"), ("plan.csv, row 2, column 'pcn'",),
-                             ("report", "export", "compare")),
+                             ("report", "pack", "export", "compare")),
     "plan_csv_bad_period": (set_cell("plan.csv", 2, "period", "$x^2$"), ("plan.csv, row 2, column 'period'",),
-                            ("report", "export", "compare")),
+                            ("report", "pack", "export", "compare")),
     "plan_csv_missing_column": (lambda p: _write_rows(p / "plan.csv", [r[1:] for r in _rows(p / "plan.csv")]),
-                                ("plan.csv", "column 'pcn'", "missing"), ("report", "export", "compare")),
+                                ("plan.csv", "column 'pcn'", "missing"), ("report", "pack", "export", "compare")),
     "plan_csv_short_row": (lambda p: (p / "plan.csv").write_text(
         (p / "plan.csv").read_text(encoding="utf-8") + "breckland,north\n", encoding="utf-8"),
-        ("plan.csv, row ", "column 'starters': value ''", "expected a finite number"), ("report", "export", "compare")),
+        ("plan.csv, row ", "column 'starters': value ''", "expected a finite number"), ("report", "pack", "export", "compare")),
     "arrs_csv_text_in_a_number": (set_cell("arrs.csv", 2, "entitlement", "£200k"),
-                                  ("arrs.csv, row 2, column 'entitlement': value '£200k'",), ("report", "export")),
+                                  ("arrs.csv, row 2, column 'entitlement': value '£200k'",), ("report", "pack", "export")),
     "arrs_csv_duplicate_row": (lambda p: (p / "arrs.csv").write_text(
         (p / "arrs.csv").read_text(encoding="utf-8") + _rows(p / "arrs.csv")[1][0] + ","
         + ",".join(_rows(p / "arrs.csv")[1][1:]) + "\n", encoding="utf-8"), ("arrs.csv", "duplicate"),
-        ("report", "export")),
+        ("report", "pack", "export")),
     "goals_csv_bad_flag": (set_cell("goals.csv", 2, "hard", "perhaps"), ("goals.csv, row 2, column 'hard'",),
-                           ("report", "compare")),
+                           ("report", "pack", "compare")),
     "planned_flows_text_in_headcount": (set_cell("planned_flows.csv", 2, "headcount", "x"),
                                         ("planned_flows.csv, row 2, column 'headcount': value 'x'",),
                                         ("export", "trajectory")),
@@ -126,7 +127,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], tuple[str, ...], tuple[str, ...]
     "flow_types_missing": (remove("flow_types.csv"), ("flow_types.csv", "missing"), ("export", "trajectory")),
     "scenario_table_damaged": (set_cell("scenario/roles.csv", 2, "capacity", "many"),
                                ("roles.csv, row 2, column 'capacity': value 'many'",), tuple(READERS)),
-    "scenario_manifest_gone": (remove("scenario/scenario.yaml"), ("no manifest",), tuple(READERS)),
+    "binding_linked_to_a_system_file": (lambda p: (p / "binding.csv").symlink_to("/etc/passwd"),
+                                        ("binding.csv", "outside"), ("report", "pack")),
+    "binding_not_text": (write("binding.csv", b"rule,text\n\x81\x8d\n"), ("binding.csv", "not text"),
+                         ("report", "pack")),
+    "scenario_manifest_gone": (remove("scenario/scenario.toml"), ("no manifest",), tuple(READERS)),
 }
 
 
@@ -222,7 +227,7 @@ def test_people_csvs_hold_no_live_formula_text_and_read_back(formula_ids: Path, 
 # --- fuzz: hostile edits of plan directories and scenarios ------------------------------------------------------
 
 PLAN_FILES = ["summary.json", "plan.csv", "arrs.csv", "goals.csv", "budgets.csv", "planned_flows.csv",
-              "flow_types.csv", "historic_fte.csv", "scenario/scenario.yaml", "scenario/roles.csv",
+              "flow_types.csv", "historic_fte.csv", "scenario/scenario.toml", "scenario/roles.csv",
               "scenario/pcns.csv", "scenario/supply.csv"]
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),

@@ -74,10 +74,12 @@ def test_report_contents(reports):
     williams = reports["williams"].read_text(encoding="utf-8")
     assert "841.797" in williams and "Every goal is met" in williams  # the published optimum
     assert "No ARRS entitlement in this plan" in williams
-    assert "Not computed" in williams
+    # no binding.csv: what binds is read off the plan (Williams' skilled recruitment is at its limit)
+    assert "Limits the plan reaches" in williams and "skilled supply in the whole system used up" in williams
+    assert "wfplan explain PLAN_DIR" in williams
     tiny = reports["tiny"].read_text(encoding="utf-8")
     assert "% used" in tiny and "headroom" in tiny
-    assert "Shortfalls" in tiny and "splw_<wbr>total" in tiny  # ids may wrap at underscores
+    assert "Each shortfall, by area and quarter" in tiny
     assert EVIL_PCN not in tiny and "=HYPERLINK(&quot;#evil&quot;,&quot;click me&quot;)" in tiny
 
 
@@ -94,7 +96,8 @@ def test_binding_table_is_shown_when_present(plans, tmp_path):
     out = tmp_path / "r.html"
     assert run("report", plan_dir, "--out", out).exit_code == 0
     text = out.read_text(encoding="utf-8")
-    assert "From binding.csv" in text and "supply of &lt;pharmacists&gt;" in text and "Not computed" not in text
+    assert "From binding.csv" in text and "supply of &lt;pharmacists&gt;" in text
+    assert "Limits the plan reaches" not in text
 
 
 def test_report_user_errors(plans, reports, tmp_path):
@@ -125,3 +128,78 @@ def test_report_renders_in_headless_chromium(reports, name, tmp_path):
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[:2] == (2000, 1200)
     assert pixels[..., :3].std() > 0.05  # not a blank page
+
+
+@pytest.fixture(scope="module")
+def nw_report(nw_lp_plan, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("nw_report") / "nw.html"
+    result = run("report", nw_lp_plan, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _visible_text(html_text: str) -> str:
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", " ", html_text, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).replace("&#x27;", "'")
+
+
+def test_report_speaks_plain_words_and_counts_targets_by_pcn(nw_report):
+    text = _visible_text(nw_report.read_text(encoding="utf-8"))
+    assert "best possible plan (proven)" in text
+    assert "1 clinical pharmacist per PCN by March 2020: met in 17 of 17 PCNs" in text
+    assert "Targets met in every area" in text and "GBP " in text and "£" not in text
+    for solver_term in ("objective", "Optimality gap", "target cells", "HiGHS", "p1", "p2"):
+        assert solver_term not in text, solver_term
+    # target cells are not summed into totals such as 'required 289'
+    assert "required 289" not in text and "cells" not in text
+
+
+def test_report_verbose_adds_the_solver_detail(nw_lp_plan, tmp_path):
+    out = tmp_path / "v.html"
+    assert run("report", nw_lp_plan, "--out", out, "--verbose").exit_code == 0
+    text = _visible_text(out.read_text(encoding="utf-8"))
+    assert "Solver detail" in text and "final_ cost" in text and "HiGHS" in text  # ids wrap at "_"
+
+
+def test_report_has_recruits_and_staff_per_pcn_and_role(nw_report, nw_lp_plan):
+    from wfplan.plan_view import PlanView, recruits
+
+    text = _visible_text(nw_report.read_text(encoding="utf-8"))
+    assert "Recruits over the plan (whole people)" in text and "Staff in post in March 2024 (people)" in text
+    view = PlanView.read(nw_lp_plan)
+    breckland = int(recruits(view, "breckland").to_numpy().sum())
+    assert re.search(rf"Breckland PCN( \d+){{9}} {breckland} ", text), "Breckland's row: 9 roles and the total"
+
+
+def test_report_what_binds_without_explain_and_target_lines(nw_report):
+    page = nw_report.read_text(encoding="utf-8")
+    text = _visible_text(page)
+    assert "Limits the plan reaches, read off the plan itself" in text
+    assert re.search(r"supply in the whole system used up in 20\d\d/\d\d Q\d", text)
+    assert "By role, with the targets" in text and "target" in page[page.index("By role, with the targets"):]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: apt-get install chromium")
+def test_report_arrs_table_keeps_every_year_at_1400px_and_on_a4(nw_report, tmp_path):
+    """Issue 14: the ARRS table's 2023/24 column was cut off at 1400 px and in the A4 PDF."""
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "report.pdf"
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'p'}",
+           "--no-pdf-header-footer", f"--print-to-pdf={pdf}", nw_report.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reader = PdfReader(pdf)
+    arrs_pages = [p for p in reader.pages if "ARRS entitlement: claims and headroom" in p.extract_text()]
+    assert arrs_pages
+    page = arrs_pages[0]
+    width = float(page.mediabox.width)
+    placed: list[tuple[str, float]] = []
+    page.extract_text(visitor_text=lambda t, cm, tm, font, size: placed.append((t, tm[4] * cm[0] + cm[4])))
+    years = [x for t, x in placed if t.strip() in ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24")]
+    assert len(years) >= 5
+    assert all(0 <= x < width - 20 for x in years), (years, width)
+    html_text = nw_report.read_text(encoding="utf-8")
+    arrs_html = html_text[html_text.index("ARRS entitlement: claims and headroom"):]
+    assert '<table class="fit">' in arrs_html[:200]  # as wide as the page, wrapping: never wider at 1400 px

@@ -187,7 +187,11 @@ def validate(scenario: Path) -> None:
     from wfplan.load import load_scenario
     from wfplan.report_text import describe_scenario
 
-    loaded = load_scenario(scenario)
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        click.echo(f"error: {exc.report(limit=None)}", err=True)  # every problem, not the first 25
+        sys.exit(EXIT_USER_ERROR)
     click.echo(describe_scenario(loaded))
     click.echo("valid")
 
@@ -215,7 +219,10 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
     loaded, flows, historic = load_scenario_or_plan(scenario)
     if loaded.horizon is not None and loaded.horizon.step != "quarter" and flows is not None:
         raise ScenarioError(Problem(str(scenario), "the checkpoint trajectory is quarterly; this plan is in years"))
-    result = traj.compute(loaded, level=level, flows=flows, historic=historic)
+    plan_years = None
+    if flows is not None and loaded.horizon is not None:  # a plan: every year of its horizon, flows or not
+        plan_years = list(dict.fromkeys(loaded.horizon.year_of(p) for p in loaded.horizon.periods))
+    result = traj.compute(loaded, level=level, flows=flows, historic=historic, years=plan_years)
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(rolling_table(result))
@@ -378,13 +385,40 @@ def convert(src: Path, dst: Path, force: bool) -> None:
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
               help="HTML file to write (self-contained; atomically).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.option("--verbose", is_flag=True, help="Also show the solver's levels, bounds and gaps.")
 @user_errors
-def report(plan_dir: Path, out_file: Path, force: bool) -> None:
+def report(plan_dir: Path, out_file: Path, force: bool, verbose: bool) -> None:
     """Write a readable, printable HTML report of the plan in PLAN_DIR."""
     from wfplan.report import write_report
 
     check_out(out_file, "file", force, plan_dir)
-    write_report(plan_dir, out_file, force=force)
+    write_report(plan_dir, out_file, force=force, verbose=verbose)
+    click.echo(f"wrote {out_file}")
+
+
+@main.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.option("--pcn", "pcns", multiple=True, help="PCN id (repeatable); default: every PCN, one page each.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="HTML file to write (self-contained; atomically). Default: pack.html (or pack-ID.html for "
+              "one PCN) in the plan directory, replacing an earlier pack there.")
+@click.option("--what-if", "what_ifs", multiple=True, type=click.Path(path_type=Path),
+              help="A plan directory of a what-if scenario (repeatable): each page shows what changes under it.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--verbose", is_flag=True, help="Also show the solver's status and gap.")
+@user_errors
+def pack(plan_dir: Path, pcns: tuple[str, ...], out_file: Path | None, what_ifs: tuple[Path, ...], force: bool,
+         verbose: bool) -> None:
+    """Write the PCN planning pack for the plan in PLAN_DIR: one printable A4-landscape page per PCN
+    (ARRS money, whom to recruit and when, staff in post, targets met or missed and why, appointments,
+    what-ifs, a chart with the target lines)."""
+    from wfplan.pack import write_pack
+
+    if out_file is None:
+        out_file = plan_dir / (f"pack-{pcns[0]}.html" if len(pcns) == 1 else "pack.html")
+        force = True  # the plan directory's own pack, made again from the same plan
+    check_out(out_file, "file", force, plan_dir, *what_ifs)
+    write_pack(plan_dir, out_file, list(pcns) or None, list(what_ifs), force=force, verbose=verbose)
     click.echo(f"wrote {out_file}")
 
 
@@ -415,20 +449,29 @@ def diagnose(scenario: Path, solver: str, out_dir: Path | None, relax: bool, tim
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
-              help="Directory for binding.csv (a new directory, or an existing one such as the plan's).")
+              help="Directory for binding.csv (a new directory, or an existing one). Default for a plan "
+              "directory: the plan directory itself (its binding.csv is replaced); for a scenario: none.")
 @click.option("--fixed", is_flag=True, help="Integer plans: fix the plan's whole-people decisions "
               "(default: the LP relaxation).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per solve.")
 @click.option("--force", is_flag=True, help="Replace an existing binding.csv / output directory.")
+@click.option("--verbose", is_flag=True, help="Also show each value's solve level and unit.")
 @user_errors
-def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float | None, force: bool) -> None:
+def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float | None, force: bool,
+            verbose: bool) -> None:
     """What binds in SOURCE (a plan directory or a scenario) and what it is worth:
-    supply, ARRS entitlement, budgets and caps at their limits, with local marginal values."""
-    from wfplan.explain.commands import run_explain
+    supply, ARRS entitlement, budgets and caps at their limits, with local marginal values.
 
-    check_out(out_dir, "directory", force, source, into_existing=["binding.csv"])
+    For a plan directory, binding.csv is written into it (for `wfplan report` and `wfplan pack`)."""
+    from wfplan.explain.commands import run_explain
+    from wfplan.plan_reader import is_plan_dir
+
+    if out_dir is None and is_plan_dir(source):
+        check_out(source, "directory", True, source, into_existing=["binding.csv"])  # its own binding.csv
+    else:
+        check_out(out_dir, "directory", force, source, into_existing=["binding.csv"])
     sys.exit(run_explain(source, out_dir=out_dir, force=force, fixed=fixed, time_limit=time_limit,
-                         echo=click.echo))
+                         echo=click.echo, verbose=verbose))
 
 
 @main.command()
@@ -496,6 +539,34 @@ def synth(pcns: int, systems: int, seed: int, out_dir: Path, force: bool) -> Non
     scenario = synth_scenario(pcns, systems, seed)
     write_synthetic(scenario, out_dir, force=force)
     click.echo(f"wrote {out_dir}: {pcns} PCNs, {len(scenario.rows['places'])} places, {systems} systems")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Directory to copy the bundled data/ and examples/ into (a new directory; atomically).")
+@click.option("--force", is_flag=True, help="Replace an existing directory.")
+@user_errors
+def examples(out_dir: Path | None, force: bool) -> None:
+    """List the scenarios that ship with wfplan, or copy them (--out DIR) to plan and edit.
+
+    The copy keeps data/ and examples/ side by side, so the examples' `extends`
+    still find the data: `wfplan plan DIR/examples/norfolk_waveney --out ...`.
+    """
+    from wfplan.bundled import NAMES, bundled_root, bundled_scenarios, copy_bundled
+    from wfplan.output import atomic_directory
+
+    if out_dir is not None:
+        for name in NAMES:  # a copy may not go into (or replace) what it copies
+            run_inputs.record(bundled_root() / name, "bundled directory")
+        check_out(out_dir, "directory", force)
+    for relative, title in bundled_scenarios():
+        click.echo(f"{relative:32} {title}")
+    if out_dir is None:
+        click.echo(f"(in {bundled_root()}; copy them with --out DIR)")
+        return
+    with atomic_directory(out_dir, force=force) as staging:
+        copy_bundled(staging)
+    click.echo(f"wrote {out_dir}: plan one with `wfplan plan {out_dir / 'examples' / 'norfolk_waveney'} --out DIR`")
 
 
 @main.command()

@@ -46,9 +46,10 @@ class ScenarioError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__(self.report())
 
-    def report(self, limit: int = 25) -> str:
+    def report(self, limit: int | None = 25) -> str:
+        """The problems, one a line: the first ``limit`` (every one when None) and how many more."""
         shown = [f"  - {p}" for p in self.problems[:limit]]
-        more = len(self.problems) - limit
+        more = len(self.problems) - len(shown)
         if more > 0:
             shown.append(f"  ... and {more} more")
         noun = "problem" if len(self.problems) == 1 else "problems"

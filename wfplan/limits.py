@@ -59,7 +59,7 @@ MAX_TABLE_COLUMNS = 100
 """Most columns in a table's header (a table has at most 20)."""
 
 MAX_PROBLEMS = 1_000
-"""Validation of one table stops after this many problems (25 are shown)."""
+"""Validation of one table stops after this many problems (25 are shown; `wfplan validate` shows all)."""
 
 MAX_SHOWN_CHARS = 80
 """Longest value echoed in a message; longer values are cut, saying how much was cut."""

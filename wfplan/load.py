@@ -17,7 +17,10 @@ A CSV file that is not read (``demnad.csv``, ``Demand.csv``) gives a
 meant to give is a silent error otherwise.
 
 The result is a validated :class:`~wfplan.scenario.Scenario`; any problem is a
-:class:`~wfplan.errors.ScenarioError` naming file, row, column and value.
+:class:`~wfplan.errors.ScenarioError` naming file, row, column and value.  One
+load reports every problem it finds (up to :data:`~wfplan.limits.MAX_PROBLEMS`
+a table): a bad row does not stop the other rows, tables or bases being read,
+and the rows that are valid are then checked against each other.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import difflib
 import os
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -37,7 +41,7 @@ from wfplan.safe_read import confinement_problem, inside, read_input_bytes
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES, Manifest
 from wfplan.structured_text import parse_document
-from wfplan.tables import Located, UndecodableText, decode_text, read_csv_table
+from wfplan.tables import Located, UndecodableText, capped, collect_csv_table, decode_text
 
 MANIFEST_NAMES = ("scenario.toml", "scenario.yaml", "scenario.yml")
 MAX_FILE_WARNINGS = 20
@@ -93,13 +97,18 @@ def read_manifest(path: Path) -> Manifest:
         ) from None
 
 
-def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> dict[str, Path]:
+def _table_files(directory: Path, manifest: Manifest, manifest_shown: str,
+                 ) -> tuple[dict[str, Path], list[Problem], set[str]]:
     """The table files of one scenario directory: named in the manifest, else ``<table>.csv``.
 
     Every file must lie inside the directory (a symbolic link may not lead
     out of it) and exist (a dangling link is an error, not a missing table).
+    Returns the files that may be read, the problems with the others, and the
+    tables those problems leave unread (their rows are missing, so references
+    into them are not checked).
     """
     problems: list[Problem] = []
+    unread: set[str] = set()
     files: dict[str, Path] = {}
     for table, relative in manifest.tables.items():
         if table not in TABLES:
@@ -110,11 +119,13 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
         if Path(relative).is_absolute() or not inside(directory, path):
             problems.append(Problem(manifest_shown, "table files must lie inside the scenario directory",
                                     column=f"tables.{table}", value=relative))
+            unread.add(table)
             continue
         if not path.exists():
             problems.append(Problem(manifest_shown, "file not found" + (" (a symbolic link to nothing)"
                                                                        if path.is_symlink() else ""),
                                     column=f"tables.{table}", value=relative))
+            unread.add(table)
             continue
         files[table] = path
     for table in TABLES:
@@ -124,12 +135,12 @@ def _table_files(directory: Path, manifest: Manifest, manifest_shown: str) -> di
         problem = confinement_problem(directory, default, display_path(default), "this table file")
         if problem is not None:
             problems.append(problem)
+            unread.add(table)
             continue
         files[table] = default
-    if problems:
-        raise ScenarioError(problems)
-    _warn_about_unread_tables(directory, files)
-    return files
+    if not problems:
+        _warn_about_unread_tables(directory, files)
+    return files, problems, unread
 
 
 def _warn_about_unread_tables(directory: Path, files: dict[str, Path]) -> None:
@@ -159,57 +170,93 @@ def _warn_about_unread_tables(directory: Path, files: dict[str, Path]) -> None:
             break
 
 
-def _load_layer(directory: Path, seen: tuple[Path, ...], layers: list[Path], rows_left: list[int],
-                ) -> tuple[Manifest, dict[str, list[Located]], list[Path]]:
-    """Load one scenario directory and, first, the bases it extends.
+@dataclass
+class _Layers:
+    """What loading a scenario and its bases found: rows, files and every problem, within shared bounds."""
 
-    ``layers`` lists the directories loaded so far and ``rows_left`` holds the
-    rows all tables may still have (both shared by every layer of one load).
+    rows_left: int
+    """Rows all tables of all layers may still have (:func:`~wfplan.limits.max_scenario_rows` at the start)."""
+    tables: dict[str, list[Located]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    incomplete: set[str] = field(default_factory=set)
+    """Tables some of whose rows (or the whole file) could not be read: references into them are not checked."""
+    layers: list[Path] = field(default_factory=list)
+    """The scenario directories loaded so far (at most :data:`~wfplan.limits.MAX_SCENARIO_LAYERS`)."""
+
+
+def _load_layer(directory: Path, seen: tuple[Path, ...], found: _Layers) -> Manifest | None:
+    """Load one scenario directory and, first, the bases it extends, into ``found``.
+
+    Every problem is collected rather than raised, so that one run reports
+    them all: a bad row does not stop the other rows, tables or bases being
+    read.  A base beyond the ``extends`` bounds is a problem and is not read.
+    Returns the directory's manifest (None when it cannot be read).
     """
     directory = directory.resolve()
     if directory in seen:
         chain = " -> ".join(display_path(p) for p in (*seen, directory))
-        raise ScenarioError(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
-    layers.append(directory)
+        found.problems.append(Problem(display_path(directory), f"extends itself in a cycle: {chain}"))
+        return None
+    found.layers.append(directory)
     run_inputs.record(directory, "scenario directory")
-    manifest_path = find_manifest(directory)
+    try:
+        manifest_path = find_manifest(directory)
+        manifest = read_manifest(manifest_path)
+    except ScenarioError as exc:
+        found.problems.extend(exc.problems)
+        found.incomplete.update(TABLES)
+        return None
     manifest_shown = display_path(manifest_path)
-    manifest = read_manifest(manifest_path)
-    tables: dict[str, list[Located]] = {}
-    files_read: list[Path] = [manifest_path]
+    found.files.append(manifest_path)
     for base in manifest.extends:
-        base_dir = (directory / base)
-        if not base_dir.is_dir():
-            raise ScenarioError(Problem(manifest_shown, "base scenario directory not found",
-                                        column="extends", value=base))
-        if base_dir.resolve() in (*seen, directory):
-            chain = " -> ".join(display_path(p) for p in (*seen, directory, base_dir.resolve()))
-            raise ScenarioError(Problem(manifest_shown, f"extends form a cycle: {chain}",
-                                        column="extends", value=base))
-        if len(seen) + 1 >= MAX_EXTENDS_DEPTH:
-            raise ScenarioError(Problem(manifest_shown, f"extends chain is longer than {MAX_EXTENDS_DEPTH} "
-                                        "scenarios: merge some bases", column="extends", value=base))
-        if len(layers) >= MAX_SCENARIO_LAYERS:
-            raise ScenarioError(Problem(manifest_shown, f"extends more than {MAX_SCENARIO_LAYERS} scenario "
-                                        "directories in all", column="extends", value=base))
-        _, base_tables, base_files = _load_layer(base_dir, (*seen, directory), layers, rows_left)
-        tables.update(base_tables)
-        files_read.extend(base_files)
-    problems: list[Problem] = []
-    for table, path in _table_files(directory, manifest, manifest_shown).items():
-        try:
-            tables[table] = read_csv_table(path, TABLES[table], display_path(path), max_rows=rows_left[0])
-            rows_left[0] -= len(tables[table])
-            files_read.append(path)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return manifest, tables, files_read
+        problem = _extends_problem(directory, base, seen, found, manifest_shown)
+        if problem is not None:
+            found.problems.append(problem)
+            found.incomplete.update(TABLES)
+            continue
+        _load_layer(directory / base, (*seen, directory), found)
+    files, problems, unread = _table_files(directory, manifest, manifest_shown)
+    found.problems.extend(problems)
+    found.incomplete.update(unread)
+    for table, path in files.items():
+        rows, problems = collect_csv_table(path, TABLES[table], display_path(path), max_rows=found.rows_left)
+        found.rows_left -= len(rows)
+        found.tables[table] = rows  # replaces the base's table, as a whole
+        found.files.append(path)
+        if problems:
+            found.problems.extend(capped(problems))
+            found.incomplete.add(table)
+        else:
+            found.incomplete.discard(table)
+    return manifest
+
+
+def _extends_problem(directory: Path, base: str, seen: tuple[Path, ...], found: _Layers,
+                     manifest_shown: str) -> Problem | None:
+    """Why the base ``base`` of ``directory`` is not loaded: missing, a cycle, or beyond the bounds."""
+    base_dir = directory / base
+    if not base_dir.is_dir():
+        return Problem(manifest_shown, "base scenario directory not found", column="extends", value=base)
+    if base_dir.resolve() in (*seen, directory):
+        chain = " -> ".join(display_path(p) for p in (*seen, directory, base_dir.resolve()))
+        return Problem(manifest_shown, f"extends form a cycle: {chain}", column="extends", value=base)
+    if len(seen) + 1 >= MAX_EXTENDS_DEPTH:
+        return Problem(manifest_shown, f"extends chain is longer than {MAX_EXTENDS_DEPTH} scenarios: merge some "
+                                       "bases", column="extends", value=base)
+    if len(found.layers) >= MAX_SCENARIO_LAYERS:
+        return Problem(manifest_shown, f"extends more than {MAX_SCENARIO_LAYERS} scenario directories in all",
+                       column="extends", value=base)
+    return None
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Load and validate the scenario at ``path`` (a directory or an .xlsx workbook)."""
+    """Load and validate the scenario at ``path`` (a directory or an .xlsx workbook).
+
+    Raises one :class:`ScenarioError` with every problem found: bad cells in
+    every table of the scenario and its bases, and the cross-references
+    between the rows that are valid (references into a table with bad rows
+    are not checked, so a bad row is not reported twice)."""
     path = Path(path)
     if not path.exists():
         raise ScenarioError(Problem(str(path), "does not exist: expected a scenario directory"))
@@ -222,7 +269,14 @@ def load_scenario(path: Path | str) -> Scenario:
 
         manifest, tables, files = read_workbook(path)
     elif path.is_dir():
-        manifest, tables, files = _load_layer(path, (), [], [max_scenario_rows()])
+        found = _Layers(rows_left=max_scenario_rows())
+        manifest = _load_layer(path, (), found)
+        if manifest is None:
+            raise ScenarioError(found.problems)
+        if found.problems:
+            partial = Scenario(manifest, found.tables, found.files, path)
+            raise ScenarioError(found.problems + partial.check(incomplete=frozenset(found.incomplete)))
+        tables, files = found.tables, found.files
     else:
         raise ScenarioError(Problem(display_path(path), "expected a scenario directory or an .xlsx workbook"))
     return apply_overrides(Scenario.build(manifest, tables, source_files=files, root=path))

@@ -11,6 +11,8 @@ text is cut, saying how much was cut.
 
 from __future__ import annotations
 
+import html
+import math
 import unicodedata
 
 from wfplan.limits import MAX_MESSAGE_CHARS, MAX_SHOWN_CHARS
@@ -67,3 +69,11 @@ def shown_message(message: str) -> str:
 def terminal_safe(text: str) -> str:
     """A whole multi-line message for a terminal: line breaks kept, other controls escaped."""
     return escape_controls(text, keep_newlines=True)
+
+
+def html_text(value: object) -> str:
+    """A value as HTML text (the report and the PCN pack): escaped, control characters shown as
+    escapes (never raw in the page), blank for None and NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(escape_controls(str(value)))

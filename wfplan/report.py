@@ -1,20 +1,22 @@
 """A planning report people can read: one self-contained HTML file (``wfplan report``).
 
-From a plan directory (``summary.json``, ``plan.csv``, ``arrs.csv``,
-``goals.csv``, ``budgets.csv``, optional ``binding.csv`` and the exact inputs
-in ``scenario/``): headline figures, staff-in-post trajectories by staff
-group and role (inline SVG charts), staff per 10,000 weighted patients by
-PCN, ARRS budget use and headroom per PCN and year, goal attainment and
-shortfalls, and what binds.  No scripts, fonts, images or style sheets are
-fetched: CSS is inline, charts are inline SVG with text kept as text.  The
-same plan gives a byte-identical file (no dates; fixed SVG ids).
+From a plan directory (read by :class:`wfplan.plan_view.PlanView`: ``summary.json``,
+``plan.csv``, ``arrs.csv``, ``goals.csv``, ``budgets.csv``, optional
+``binding.csv`` and the exact inputs in ``scenario/``): the plan's status and
+headline figures in words (:mod:`wfplan.words`; solver detail only with
+``verbose``), staff-in-post trajectories by staff group and by role with the
+target lines (inline SVG charts), recruits and staff by PCN and role, staff
+per 10,000 weighted patients by PCN, ARRS budget use and headroom per PCN and
+year, each target as "met in N of M PCNs" with its worst shortfall, and what
+binds (``binding.csv`` from ``wfplan explain``, else the limits the plan
+reaches, read off the plan).  No scripts, fonts, images or style sheets are
+fetched: CSS is inline, charts are inline SVG with text kept as text.  Tables
+are as wide as the page and wrap, so no column is cut off on screen or on A4.
+The same plan gives a byte-identical file (no dates; fixed SVG ids).
 """
 
 from __future__ import annotations
 
-import html
-import io
-import re
 from importlib.metadata import version
 from pathlib import Path
 
@@ -23,12 +25,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wfplan.message_text import escape_controls
-from wfplan.plan_reader import read_plan_directory, read_plan_table
+from wfplan import words
+from wfplan.charts import COLOURS, staff_with_targets, svg
+from wfplan.message_text import html_text
+from wfplan.plan_view import PlanView, area_name, limits_reached, recruits, summarise_limits
 from wfplan.scenario import Scenario
 from wfplan.trajectory import GROUP_ORDER
 
-COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#833c0b", "#595959"]
 MAX_ROWS = 60
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;
@@ -41,20 +44,22 @@ min-width:150px}.card b{display:block;font-size:1.25rem}.card span{color:#555;fo
 .bad b{color:#a00000}.ok b{color:#2e6b1f}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}th,td{border:1px solid #d0d7e1;
 padding:.2rem .45rem;vertical-align:top}th{background:#1f4e79;color:#fff;text-align:left}td.n{text-align:right;
-font-variant-numeric:tabular-nums;white-space:nowrap}tr:nth-child(even) td{background:#f7f9fb}
+font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#f7f9fb}
+table.fit{width:100%;table-layout:fixed}table.fit th,table.fit td{overflow-wrap:anywhere}table.fit td.n{overflow-wrap:normal}table.fit th:first-child{width:22%}
+ul.goals li{margin:.15rem 0}.met{color:#2e6b1f;font-weight:600}.missed{color:#a00000;font-weight:600}
 figure{margin:.5rem 0 1.2rem}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-size:.85rem}
 .note{color:#555;font-size:.85rem}span.used{display:block;padding:0 .2rem;font-weight:600}.scroll{overflow-x:auto}
 @page{size:A4;margin:14mm}
 @media print{body{max-width:none;padding:0;font-size:10pt}nav{display:none}h2{break-after:avoid}
-figure,table,.cards{break-inside:avoid}tr:nth-child(even) td{background:none}.scroll{overflow:visible}
+figure,.cards{break-inside:avoid}tr{break-inside:avoid}tr:nth-child(even) td{background:none}
+.scroll{overflow:visible}table{width:100%;table-layout:fixed;font-size:8pt}th,td{overflow-wrap:anywhere}
+td.n{overflow-wrap:normal}
 th{background:#fff;color:#000;border-bottom:2px solid #000}}
 """
 
 
-def _e(value: object) -> str:
-    """HTML text of a value: escaped, control characters shown as escapes (never raw in the page)."""
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return html.escape(escape_controls(text))
+_e = html_text
+"""HTML text of a value: escaped, control characters shown as escapes (never raw in the page)."""
 
 
 def _num(value: float, decimals: int = 1) -> str:
@@ -62,13 +67,13 @@ def _num(value: float, decimals: int = 1) -> str:
 
 
 def _gbp(value: float) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return f"£{0.0 if abs(value) < 0.5 else value:,.0f}"  # never '£-0'
+    return words.money(value)  # 'GBP 1,234,567', as everywhere people read money; never 'GBP -0'
 
 
-def _table(frame: pd.DataFrame, numeric: set[str] | None = None, raw: set[str] | None = None) -> str:
-    """An HTML table; ``numeric`` columns right-aligned, ``raw`` columns already HTML."""
+def _table(frame: pd.DataFrame, numeric: set[str] | None = None, raw: set[str] | None = None,
+           fit: bool = False) -> str:
+    """An HTML table; ``numeric`` columns right-aligned, ``raw`` columns already HTML; ``fit``: as wide as
+    the page with columns that wrap (never cut off on screen or on A4)."""
     numeric, raw = numeric or set(), raw or set()
     head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
     body = []
@@ -78,20 +83,8 @@ def _table(frame: pd.DataFrame, numeric: set[str] | None = None, raw: set[str] |
             value = rec[c] if c in raw else _e(rec[c]).replace("_", "_<wbr>")  # long ids may wrap at '_'
             cells.append(f'<td class="n">{value}</td>' if c in numeric else f"<td>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
-
-
-def _svg(fig: Figure, salt: str) -> str:
-    """The figure as inline SVG: text as text, fixed ids, no XML prologue or namespace URLs."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": f"wfplan-{salt}", "svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = buffer.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
-    text = text.replace("xlink:href=", "href=")
-    return re.sub(r"font-family:[^;\"]*", "font-family: system-ui, Arial, sans-serif", text)
+    table = '<table class="fit">' if fit else "<table>"
+    return f'<div class="scroll">{table}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str, ylabel: str) -> str:
@@ -113,7 +106,7 @@ def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str
             if i % cols == 0:
                 ax.set_ylabel(ylabel)
         fig.tight_layout()
-        return _svg(fig, salt)
+        return svg(fig, salt)
 
 
 def _cards(items: list[tuple[str, str, str]]) -> str:
@@ -122,44 +115,65 @@ def _cards(items: list[tuple[str, str, str]]) -> str:
     ) + "</div>"
 
 
-def _headline(summary: dict, scenario: Scenario) -> str:
-    totals, goals = summary.get("totals", {}), summary.get("goals", {})
-    status = str(summary.get("status", "unknown"))
-    gap = summary.get("gap")
+def _headline(view: PlanView, verbose: bool = False) -> str:
+    """Status in words, money, goals as 'met in N of M' and the plan's notes; solver detail with ``verbose``."""
+    summary = view.summary
+    totals = summary.get("totals", {})
+    proven = bool(summary.get("proven_optimal"))
     items = [
-        ("Status", status + ("" if summary.get("proven_optimal") else " (not proven optimal)"),
-         "ok" if summary.get("proven_optimal") else "bad"),
-        ("Optimality gap", "n/a" if gap is None else f"{float(gap):.4%}", ""),
+        ("Plan", words.plan_status(summary), "ok" if proven else "bad"),
         ("Horizon", f"{summary.get('horizon', {}).get('start', '')} to {summary.get('horizon', {}).get('end', '')}", ""),
         ("PCNs / roles", f"{summary.get('pcns', '')} / {len(summary.get('roles', []))}", ""),
     ]
-    if goals:
-        missed = int(goals.get("targets_missed", 0))
-        items += [("Target cells missed", f"{missed}", "bad" if missed else "ok"),
-                  ("Total target shortfall", _num(goals.get("target_shortfall_total"), 2), ""),
-                  ("Unmet appointments", _num(goals.get("unmet_appointments"), 0), "")]
+    attained = words.target_attainment(view.goals, view.scenario)
+    if len(attained):
+        everywhere = int((attained["met"] == attained["areas"]).sum())
+        items.append(("Targets met in every area", f"{everywhere} of {len(attained)}",
+                      "ok" if everywhere == len(attained) else "bad"))
+    demand = view.goals[view.goals["goal"] == "demand"] if len(view.goals) else view.goals
+    if len(demand):
+        share = float(demand["achieved"].clip(upper=demand["required"]).sum() / max(demand["required"].sum(), 1e-9))
+        items += [("Appointments met over the plan", words.percent(share), ""),
+                  ("Appointments unmet", words.number(demand["shortfall"].sum(), 0), "")]
     if totals:
-        items += [("Starters", _num(totals.get("starters")), ""), ("Leavers", _num(totals.get("leavers")), ""),
-                  ("Released", _num(totals.get("released")), ""),
-                  ("Employment cost", _gbp(totals.get("employment_cost")), ""),
-                  ("ARRS claims", _gbp(totals.get("arrs_claims")), ""),
-                  ("Budget overrun", _gbp(totals.get("budget_overrun")), "bad" if totals.get("budget_overrun") else "")]
-    by_level = summary.get("objective_by_level", {})
-    levels = pd.DataFrame([{"level": rec.get("level"), "status": rec.get("status"),
-                            "objective": _num(by_level.get(rec.get("level"), rec.get("objective")), 4)}
-                           for rec in summary.get("levels", [])])
+        items += [("Starters", words.number(totals.get("starters"), 1), ""),
+                  ("Leavers", words.number(totals.get("leavers"), 1), ""),
+                  ("Employment cost", words.money_short(totals.get("employment_cost")), ""),
+                  ("ARRS claims", words.money_short(totals.get("arrs_claims")), ""),
+                  ("Budget overrun", words.money_short(totals.get("budget_overrun")),
+                   "bad" if totals.get("budget_overrun") else "")]
+    if totals.get("released"):
+        items.insert(-3, ("Released (redundancy)", words.number(totals.get("released"), 3), ""))
     out = [_cards(items)]
-    if len(levels):
-        out.append("<h3>Objective by level</h3>" + _table(levels, numeric={"objective"}))
+    if verbose:
+        by_level = summary.get("objective_by_level", {})
+        levels = pd.DataFrame([{"level": rec.get("level"), "status": rec.get("status"),
+                                "objective": _num(by_level.get(rec.get("level"), rec.get("objective")), 4),
+                                "bound": _num(rec.get("bound"), 4),
+                                "gap": "" if rec.get("gap") is None else f"{float(rec['gap']):.4%}"}
+                               for rec in summary.get("levels", [])])
+        out.append(f"<h3>Solver detail</h3><p class=\"note\">{_e(summary.get('solver', ''))}: "
+                   f"{_e(summary.get('status', ''))}; {_e(summary.get('message', ''))}</p>")
+        if len(levels):
+            out.append(_table(levels, numeric={"objective", "bound", "gap"}))
     notes = summary.get("notes") or []
-    if summary.get("message"):
-        notes = [f"solver: {summary['message']}", *notes]
     if notes:
         out.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     return "\n".join(out)
 
 
-def _trajectories(plan: pd.DataFrame, scenario: Scenario) -> str:
+def _role_targets(goals: pd.DataFrame, role: str) -> pd.Series:
+    """A role's target per period over every area: per area the highest of its headcount targets, added up
+    (the staff needed for every area to meet its targets)."""
+    if goals.empty:
+        return pd.Series(dtype=float)
+    cells = goals[(goals["goal"] == "target") & (goals["role"] == role) & (goals["unit"] == "headcount")]
+    if cells.empty:
+        return pd.Series(dtype=float)
+    return cells.groupby(["area", "period"], sort=False)["required"].max().groupby("period", sort=False).sum()
+
+
+def _trajectories(plan: pd.DataFrame, scenario: Scenario, goals: pd.DataFrame | None = None) -> str:
     periods = list(dict.fromkeys(plan["period"]))
     by_group = plan.groupby(["staff_group", "period"])["staff_fte"].sum()
     groups = sorted((g for g in set(plan["staff_group"]) if by_group.loc[g].abs().sum() > 0),
@@ -174,9 +188,15 @@ def _trajectories(plan: pd.DataFrame, scenario: Scenario) -> str:
     out = ["<h3>By staff group</h3><figure>", _small_multiples(series, periods, "groups", "FTE"),
            "<figcaption>Staff in post (FTE) at the end of each period, all PCNs together.</figcaption></figure>"]
     if roles:
-        out += ["<h3>By role</h3><figure>",
-                _small_multiples({names.get(r, r): by_role.loc[r] for r in roles}, periods, "roles", "FTE"),
-                "<figcaption>Staff in post (FTE) by role, all PCNs together.</figcaption></figure>"]
+        goals = goals if goals is not None else pd.DataFrame()
+        heads = plan.groupby(["role", "period"])["staff_headcount"].sum()
+        chart = staff_with_targets({names.get(r, r): heads.loc[r] for r in roles},
+                                   {names.get(r, r): _role_targets(goals, r) for r in roles}, periods,
+                                   salt="roles", ylabel="people", width_in=10.8, columns=3, panel_height_in=2.0)
+        out += ["<h3>By role, with the targets</h3><figure>", chart,
+                "<figcaption>People in post by role, all PCNs together (solid), and the targets (dashed): each "
+                "PCN's target added up, so the line is what every PCN meeting its target needs.</figcaption>"
+                "</figure>"]
     if idle:
         out.append(f'<p class="note">No staff in post at any time: {_e(", ".join(idle))}.</p>')
     ends = [p for p in periods if p.endswith("Q4") or " Q" not in p]
@@ -235,11 +255,11 @@ def _budget(arrs: pd.DataFrame, budgets: pd.DataFrame, scenario: Scenario) -> st
             rows.append(rec)
         total = arrs.groupby("year")[["entitlement", "claims", "headroom"]].sum()
         rows.append({"PCN": "<b>All PCNs</b>", **{
-            y: f"<b>{_gbp(total.loc[y, 'claims'])} of {_gbp(total.loc[y, 'entitlement'])}</b><br>"
-               f"headroom {_gbp(total.loc[y, 'headroom'])}" for y in years}})
+            y: f"<b>{words.money_short(total.loc[y, 'claims'])} of {words.money_short(total.loc[y, 'entitlement'])}"
+               f"</b><br>headroom {words.money_short(total.loc[y, 'headroom'])}" for y in years}})
         frame = pd.DataFrame(rows, columns=["PCN", *years]).fillna("")
         out.append("<h3>ARRS entitlement: claims and headroom per PCN and year</h3>"
-                   + _table(frame, numeric=set(years), raw={"PCN", *years}))
+                   + _table(frame, numeric=set(years), raw={"PCN", *years}, fit=True))
     if not budgets.empty:
         shown = budgets.assign(amount=budgets["amount"].map(lambda v: "unlimited" if pd.isna(v) else _gbp(v)),
                                spend=budgets["spend"].map(_gbp), overrun=budgets["overrun"].map(_gbp))
@@ -247,77 +267,131 @@ def _budget(arrs: pd.DataFrame, budgets: pd.DataFrame, scenario: Scenario) -> st
     return "\n".join(out)
 
 
-def _goals(goals: pd.DataFrame) -> str:
+def _goals(view: PlanView) -> str:
+    """Each target as a sentence, 'met in N of M PCNs' with the worst shortfall (target cells are never
+    added up across areas or periods), each demand goal as the share of appointments met."""
+    goals = view.goals
     if goals.empty:
         return "<p>This plan has no targets or demand goals.</p>"
-    summary = goals.groupby(["goal", "id"], sort=False).agg(
-        role=("role", "first"), unit=("unit", "first"), cells=("shortfall", "size"),
-        missed=("shortfall", lambda s: int((s > 0).sum())), shortfall=("shortfall", "sum"),
-        required=("required", "sum"), achieved=("achieved", "sum")).reset_index()
-    summary["attained"] = [_num(min(a / r, 1.0) * 100, 1) + "%" if r > 0 else "n/a"
-                           for a, r in zip(summary["achieved"], summary["required"], strict=True)]
-    for c in ("shortfall", "required", "achieved"):
-        summary[c] = summary[c].map(lambda v: _num(v, 2))
-    out = ['<p class="note">One row per goal; cells are the goal\'s (area, period) pairs; required and achieved '
-           "are summed over them.</p>",
-           _table(summary, numeric={"cells", "missed", "shortfall", "required", "achieved", "attained"})]
+    out = []
+    attained = words.target_attainment(goals, view.scenario)
+    if len(attained):
+        items = []
+        for rec in attained.to_dict("records"):
+            cls = "met" if rec["met"] == rec["areas"] else "missed"
+            items.append(f'<li><span class="{cls}">{"Met" if cls == "met" else "Missed"}</span>: '
+                         f"{_e(rec['sentence'])}</li>")
+        out.append('<h3>Targets</h3><ul class="goals">' + "".join(items) + "</ul>")
+    demand = goals[goals["goal"] == "demand"]
+    if len(demand):
+        rows = []
+        for (level, area), g in demand.groupby(["level", "area"], sort=False):
+            met = g["achieved"].clip(upper=g["required"]).sum() / max(g["required"].sum(), 1e-9)
+            worst = g.loc[(g["shortfall"] / g["required"].where(g["required"] > 0, 1)).idxmax()]
+            rows.append({"area": view.place_names.get(str(area), view.pcn_names.get(str(area), str(area)))
+                         if level != "system" else "the whole system",
+                         "needed over the plan": words.number(g["required"].sum(), 0),
+                         "met": words.percent(met),
+                         "worst quarter": f"{words.percent(1 - worst['shortfall'] / max(worst['required'], 1e-9))} "
+                                          f"met in {worst['period']}"})
+        out.append("<h3>Appointments</h3>" + _table(pd.DataFrame(rows), numeric={"needed over the plan", "met"}))
     missed = goals[goals["shortfall"] > 0].sort_values(["shortfall", "id", "area", "period"],
                                                        ascending=[False, True, True, True])
     if missed.empty:
         out.append("<p><b>Every goal is met.</b></p>")
     else:
-        shown = missed.head(MAX_ROWS)[["goal", "id", "role", "area", "period", "unit", "required", "achieved",
-                                       "shortfall"]].copy()
-        for c in ("required", "achieved", "shortfall"):
-            shown[c] = shown[c].map(lambda v: _num(v, 2))
+        names = dict(zip(attained["target"], attained["name"], strict=True)) if len(attained) else {}
+        head = missed.head(MAX_ROWS)
+        shown = pd.DataFrame({
+            "goal": [names.get(i, "appointments" if g == "demand" else i) for g, i in zip(head["goal"], head["id"],
+                                                                                           strict=True)],
+            "area": [area_name(view, str(lv), str(a)) for lv, a in zip(head["level"], head["area"], strict=True)],
+            "period": head["period"], "unit": head["unit"].replace({"headcount": "people"}),
+            **{c: head[c].map(lambda v: _num(v, 2)) for c in ("required", "achieved", "shortfall")}})
         more = f" (largest {MAX_ROWS} of {len(missed)})" if len(missed) > MAX_ROWS else ""
-        out.append(f"<h3>Shortfalls{more}</h3>" + _table(shown, numeric={"required", "achieved", "shortfall"}))
+        out.append(f"<h3>Each shortfall, by area and quarter{more}</h3>"
+                   + _table(shown, numeric={"required", "achieved", "shortfall"}))
     return "\n".join(out)
 
 
-def _binding(plan_dir: Path) -> str:
-    path = plan_dir / "binding.csv"
-    if not path.is_file():
-        return ("<p>Not computed: this plan directory has no <code>binding.csv</code>, so which supply limits, "
-                "budgets and caps bind was not worked out for this plan.</p>")
-    frame = read_plan_table(path, {})
-    more = f" Showing the first {MAX_ROWS} of {len(frame)} rows." if len(frame) > MAX_ROWS else ""
-    return f'<p class="note">From binding.csv.{more}</p>' + _table(frame.head(MAX_ROWS))
+def _binding(view: PlanView) -> str:
+    """binding.csv when ``wfplan explain`` wrote one; else the limits read off the plan, and how to get values."""
+    if view.binding is not None:
+        frame = view.binding
+        more = f" Showing the first {MAX_ROWS} of {len(frame)} rows." if len(frame) > MAX_ROWS else ""
+        return f'<p class="note">From binding.csv (wfplan explain).{more}</p>' + _table(frame.head(MAX_ROWS))
+    if view.plan.empty:
+        return "<p>No plan, so no limits to show.</p>"
+    lines = summarise_limits(view, limits_reached(view))
+    how = ("<p class=\"note\">What each limit is worth (how much more could be met with one more starter or "
+           "GBP 10,000) needs <code>wfplan explain PLAN_DIR</code>: it writes binding.csv into the plan "
+           "directory, and this report then shows it here.</p>")
+    if not lines:
+        return ("<p>The plan reaches none of its limits (supply, ARRS entitlement, ARRS caps, budgets): what it "
+                "misses, it misses for goals of higher priority or lower cost.</p>" + how)
+    shown = "".join(f"<li>{_e(line)}</li>" for line in lines[:MAX_ROWS])
+    more = f"<p class=\"note\">... and {len(lines) - MAX_ROWS} more.</p>" if len(lines) > MAX_ROWS else ""
+    return ("<p>Limits the plan reaches, read off the plan itself:</p><ul>" + shown + "</ul>" + more + how)
 
 
-def build_report(plan_dir: Path) -> str:
-    """The report's HTML text for a plan directory."""
-    plan_dir = Path(plan_dir)
-    read = read_plan_directory(plan_dir)  # validated: a damaged plan directory is a located error
-    summary, scenario = read.summary, read.scenario
-    plan = read.table("plan")
-    sections = [("headline", "Headline", _headline(summary, scenario))]
+def _by_pcn(view: PlanView) -> str:
+    """Per PCN: whole-people recruits by role over the plan, and staff in post by role at the end."""
+    roles = [r for r in dict.fromkeys(view.plan["role"]) if view.plan.loc[view.plan["role"] == r,
+                                                                           ["starters", "staff_headcount"]].to_numpy().any()]
+    names = [view.role_names.get(r, r) for r in roles]
+    hires_rows, staff_rows = [], []
+    end = view.periods[-1]
+    whole = view.integer
+    for pcn in view.pcns:
+        hires = recruits(view, pcn)
+        staff = view.pcn_plan(pcn)
+        staff = staff[staff["period"].astype(str) == end].groupby("role")["staff_headcount"].sum()
+        hires_rows.append({"PCN": view.pcn_names.get(pcn, pcn),
+                           **{n: str(int(hires.loc[r].sum())) if r in hires.index else "0" for r, n in zip(roles, names, strict=True)},
+                           "all roles": str(int(hires.to_numpy().sum()))})
+        staff_rows.append({"PCN": view.pcn_names.get(pcn, pcn),
+                           **{n: words.number(staff.get(r, 0.0), 0 if whole else 1) for r, n in zip(roles, names, strict=True)},
+                           "all roles": words.number(staff.reindex(roles).sum(), 0 if whole else 1)})
+    numeric = {*names, "all roles"}
+    note = "" if whole else " Rounded from a plan in fractional people, keeping each PCN's totals."
+    return ("<h3>Recruits over the plan (whole people)</h3>" + _table(pd.DataFrame(hires_rows), numeric=numeric, fit=True)
+            + f'<p class="note">Starters {view.periods[0]} to {end}.{note} For each PCN\'s quarter-by-quarter plan, '
+              "one printable page each: <code>wfplan pack PLAN_DIR</code>.</p>"
+            + f"<h3>Staff in post in {_e(words.period_end(end))} (people)</h3>"
+            + _table(pd.DataFrame(staff_rows), numeric=numeric, fit=True))
+
+
+def build_report(plan_dir: Path, verbose: bool = False) -> str:
+    """The report's HTML text for a plan directory (``verbose`` adds the solver's levels, bounds and gaps)."""
+    view = PlanView.read(plan_dir)
+    scenario, summary, plan = view.scenario, view.summary, view.plan
+    sections = [("headline", "Headline", _headline(view, verbose))]
     if plan.empty:
         sections.append(("trajectories", "Trajectories", "<p>No plan was found (see the status above).</p>"))
     else:
-        sections += [("trajectories", "Staff in post trajectories", _trajectories(plan, scenario)),
+        sections += [("trajectories", "Staff in post trajectories", _trajectories(plan, scenario, view.goals)),
+                     ("by-pcn", "Recruits and staff by PCN and role", _by_pcn(view)),
                      ("per-patient", "Staff per 10,000 weighted patients by PCN", _per_patients(plan, scenario)),
-                     ("budget", "Budget use and headroom",
-                      _budget(read.table("arrs"), read.table("budgets"), scenario)),
-                     ("goals", "Goal attainment and shortfalls", _goals(read.table("goals")))]
-    sections.append(("binding", "What binds", _binding(plan_dir)))
+                     ("budget", "Budget use and headroom", _budget(view.arrs, view.budgets, scenario)),
+                     ("goals", "Goal attainment and shortfalls", _goals(view))]
+    sections.append(("binding", "What binds", _binding(view)))
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<section id="{key}"><h2>{_e(title)}</h2>\n{content}\n</section>'
                      for key, title, content in sections)
     title = f"Workforce plan: {scenario.name}"
     footer = (f'<footer class="note"><p>Written by wfplan {_e(version("wfplan"))} from plan directory '
-              f'{_e(plan_dir.name)}; input checksum {_e(summary.get("input_checksum", ""))}.</p></footer>')
+              f'{_e(Path(plan_dir).name)}; input checksum {_e(summary.get("input_checksum", ""))}.</p></footer>')
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{_e(title)}</title>\n'
             f"<style>{CSS}</style>\n</head>\n<body>\n<header><h1>{_e(title)}</h1>"
-            f'<p class="note">{_e(summary.get("solver", ""))} solver; status {_e(summary.get("status", ""))}</p>'
+            f'<p class="note">{_e(words.plan_status(summary))}</p>'
             f"</header>\n<nav>{nav}</nav>\n{body}\n{footer}\n</body>\n</html>\n")
 
 
-def write_report(plan_dir: Path, out: Path, force: bool = False) -> None:
+def write_report(plan_dir: Path, out: Path, force: bool = False, verbose: bool = False) -> None:
     """Write the report atomically."""
     from wfplan.output import atomic_file
 
-    text = build_report(plan_dir)
+    text = build_report(plan_dir, verbose)
     with atomic_file(out, force=force) as staging:
         staging.write_text(text, encoding="utf-8")

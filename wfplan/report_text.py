@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from wfplan.scenario import Scenario
@@ -55,3 +57,23 @@ def rolling_table(traj: Trajectory) -> str:
         out.append(table.to_string(index=False))
         out.append("")
     return "\n".join(out)
+
+
+def columns_table(headers: list[str], rows: list[tuple[str, list[str]]], width: int = 100,
+                  label_width: int = 40) -> list[str]:
+    """A console table with a label per row and one right-aligned column per header, no line wider
+    than ``width``: long labels wrap within ``label_width``, and columns that do not fit go on to a
+    further block with the same labels."""
+    col = max([len(h) for h in headers] + [len(v) for _, values in rows for v in values] + [6]) + 2
+    per_block = max(1, (width - label_width) // col)
+    lines: list[str] = []
+    for start in range(0, len(headers), per_block):
+        block = range(start, min(start + per_block, len(headers)))
+        lines.append((" " * label_width + "".join(headers[i].rjust(col) for i in block)).rstrip())
+        for label, values in rows:
+            wrapped = textwrap.wrap(label, label_width - 2) or [""]
+            for j, part in enumerate(wrapped):
+                cells = "".join(values[i].rjust(col) for i in block) if j == len(wrapped) - 1 else ""
+                lines.append((part.ljust(label_width) + cells).rstrip())
+        lines.append("")
+    return lines[:-1]

@@ -120,7 +120,7 @@ class Scenario:
         root: Path | None = None,
     ) -> Scenario:
         scenario = cls(manifest, dict(rows), list(source_files), root)
-        problems = scenario._check()
+        problems = scenario.check()
         if problems:
             raise ScenarioError(problems)
         return scenario
@@ -225,13 +225,16 @@ class Scenario:
 
     # --- validation ---------------------------------------------------------
 
-    def _check(self) -> list[Problem]:
+    def check(self, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
+        """Every cross-table problem.  ``incomplete`` names tables some of whose rows could not be
+        read (their problems are reported already): references into them are not checked, so a
+        missing row does not make every row that names it a second problem."""
         problems: list[Problem] = []
         problems += self._check_keys()
-        problems += self._check_geography()
-        problems += self._check_references()
+        problems += self._check_geography(incomplete)
+        problems += self._check_references(incomplete)
         problems += self._check_periods()
-        problems += self._check_arrs_years()
+        problems += self._check_arrs_years(incomplete)
         return problems
 
     def _check_keys(self) -> list[Problem]:
@@ -256,7 +259,7 @@ class Scenario:
                     seen[key] = loc
         return problems
 
-    def _check_geography(self) -> list[Problem]:
+    def _check_geography(self, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
         problems = []
         places = self.rows.get("places", [])
         systems = {loc.row.system for loc in places}
@@ -265,14 +268,14 @@ class Scenario:
         place_ids = {loc.row.place for loc in places}
         pcn_ids = {loc.row.pcn for loc in self.rows.get("pcns", [])}
         for loc in self.rows.get("pcns", []):
-            if places and loc.row.place not in place_ids:
+            if places and loc.row.place not in place_ids and "places" not in incomplete:
                 problems.append(loc.problem("place", f"unknown place; known: {', '.join(sorted(place_ids))}"))
         practice_sum: dict[str, int] = {}
         for loc in self.rows.get("practices", []):
-            if loc.row.pcn not in pcn_ids:
+            if loc.row.pcn not in pcn_ids and "pcns" not in incomplete:
                 problems.append(loc.problem("pcn", "unknown PCN (not in pcns)"))
             practice_sum[loc.row.pcn] = practice_sum.get(loc.row.pcn, 0) + loc.row.registered_list
-        for loc in self.rows.get("pcns", []):
+        for loc in [] if "practices" in incomplete else self.rows.get("pcns", []):
             given = loc.row.registered_list
             if given is None and loc.row.pcn not in practice_sum:
                 problems.append(loc.problem("registered_list", "no list size: give it here or list the PCN's practices"))
@@ -281,16 +284,17 @@ class Scenario:
                     "registered_list", f"differs from the sum of its practices ({practice_sum[loc.row.pcn]:,})"))
         return problems
 
-    def _check_references(self) -> list[Problem]:
+    def _check_references(self, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
         problems = []
         role_ids = {loc.row.role for loc in self.rows.get("roles", [])}
         for name, columns in ROLE_COLUMNS.items():
-            for loc in self.rows.get(name, []):
+            for loc in self.rows.get(name, []) if "roles" not in incomplete else []:
                 if len(problems) >= MAX_PROBLEMS:
                     return problems
                 for col in columns:
                     if getattr(loc.row, col) not in role_ids:
                         problems.append(loc.problem(col, "unknown role (not in roles)"))
+        area_tables = {Level.SYSTEM: "places", Level.PLACE: "places", Level.PCN: "pcns"}
         for name in ("staff_in_post", "planned_flows", "historic_fte", "supply", "budgets", "demand", "targets",
                      "planned_leavers", "trainees_on_course"):
             for loc in self.rows.get(name, []):
@@ -300,11 +304,13 @@ class Scenario:
                 if area is None:
                     continue
                 level = loc.row.level
+                if area_tables.get(level) in incomplete:
+                    continue
                 known = self.areas(level)
                 if area not in known:
                     problems.append(loc.problem("area", f"unknown {level} (not in the scenario's {level}s)"))
         flows = {(loc.row.role, loc.row.direction, loc.row.flow) for loc in self.rows.get("flow_types", [])}
-        for loc in self.rows.get("planned_flows", []):
+        for loc in self.rows.get("planned_flows", []) if "flow_types" not in incomplete else []:
             if (loc.row.role, loc.row.direction, loc.row.flow) not in flows:
                 problems.append(loc.problem("flow", f"unknown {loc.row.direction.value} for role {loc.row.role} (not in flow_types)"))
         routes = {(loc.row.role, loc.row.route) for loc in self.rows.get("recruitment_routes", [])}
@@ -322,7 +328,7 @@ class Scenario:
                 problems.append(loc.problem("transition", "this transition has lead_periods 0 (an immediate "
                                                           "move): nobody can be on its course"))
         budgets = {loc.row.budget for loc in self.rows.get("budgets", [])}
-        for loc in self.rows.get("roles", []):
+        for loc in self.rows.get("roles", []) if "budgets" not in incomplete else []:
             if loc.row.funding_budget is not None and budgets and loc.row.funding_budget not in budgets:
                 problems.append(loc.problem("funding_budget", "unknown budget (not in budgets)"))
         return problems
@@ -389,7 +395,9 @@ class Scenario:
                                                         f"horizon starts ({first}): these people have finished"))
         return problems
 
-    def _check_arrs_years(self) -> list[Problem]:
+    def _check_arrs_years(self, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
+        if "arrs_years" in incomplete:
+            return []
         years = self.rows.get("arrs_years", [])
         problems = []
         if years:

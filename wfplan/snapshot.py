@@ -8,9 +8,9 @@ written scenario has no ``extends``.
 from __future__ import annotations
 
 import csv
+import json
+import math
 from pathlib import Path
-
-import yaml
 
 from wfplan.scenario import Scenario
 from wfplan.schema import TABLES
@@ -43,12 +43,55 @@ def manifest_dict(scenario: Scenario) -> dict:
 
 
 def write_scenario(scenario: Scenario, directory: Path) -> None:
-    """Write ``scenario.yaml`` and one CSV per non-empty table into ``directory``."""
+    """Write ``scenario.toml`` (as the examples are written) and one CSV per non-empty table into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "scenario.yaml").write_text(
-        yaml.safe_dump(manifest_dict(scenario), sort_keys=True, allow_unicode=True), encoding="utf-8"
-    )
+    (directory / "scenario.toml").write_text(toml_text(manifest_dict(scenario)), encoding="utf-8")
     write_tables(scenario, directory)
+
+
+def _toml_value(value: object) -> str:
+    """One TOML value: strings as basic strings (JSON escapes are TOML escapes), numbers, booleans,
+    arrays and inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: object) -> str:
+    text = str(key)
+    return text if text and all(c.isalnum() or c in "_-" for c in text) else json.dumps(text, ensure_ascii=False)
+
+
+def toml_text(data: dict) -> str:
+    """A manifest dict as TOML: plain keys first, then one ``[section]`` per table and ``[[name]]`` per
+    entry of an array of tables (the manifest's ``overrides``).  ``None`` values are left out."""
+    plain = {k: v for k, v in data.items() if v is not None and not isinstance(v, dict)
+             and not (isinstance(v, list) and v and all(isinstance(e, dict) for e in v))}
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in plain.items()]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{_toml_key(key)}]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None]
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
+            for entry in value:
+                lines += ["", f"[[{_toml_key(key)}]]"]
+                lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+    return "\n".join(lines) + "\n"
 
 
 def write_tables(scenario: Scenario, directory: Path) -> None:

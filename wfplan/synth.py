@@ -58,7 +58,8 @@ from wfplan.schema import (
 from wfplan.snapshot import write_tables
 from wfplan.tables import Located
 
-ARRS_DIR = Path(__file__).resolve().parents[1] / "data" / "arrs"
+ARRS_DATA = "data/arrs"
+"""The national ARRS rules the synthetic scenarios copy (bundled with wfplan: see :mod:`wfplan.bundled`)."""
 NATIONAL_TABLES = ("roles", "role_costs", "arrs_years", "arrs_pots", "arrs_roles", "recruitment_routes", "attrition",
                    "transitions")
 SYSTEM = "england"
@@ -93,13 +94,16 @@ def _geography(rng: np.random.Generator, pcns: int, systems: int) -> tuple[list[
     return places, place_of
 
 
-def synth_scenario(pcns: int, systems: int = 1, seed: int = 0, arrs_dir: Path = ARRS_DIR) -> Scenario:
-    """Build (in memory, validated) a synthetic scenario of ``pcns`` PCNs in ``systems`` systems."""
+def synth_scenario(pcns: int, systems: int = 1, seed: int = 0, arrs_dir: Path | None = None) -> Scenario:
+    """Build (in memory, validated) a synthetic scenario of ``pcns`` PCNs in ``systems`` systems.
+
+    ``arrs_dir``: the ARRS rules to copy (default: the bundled ``data/arrs``)."""
     if systems < 1 or pcns < systems:
         raise ValueError(f"need at least one PCN per system (pcns={pcns}, systems={systems})")
+    from wfplan.bundled import bundled_path
     from wfplan.load import load_scenario
 
-    arrs = load_scenario(arrs_dir)
+    arrs = load_scenario(arrs_dir if arrs_dir is not None else bundled_path(ARRS_DATA))
     rng = np.random.default_rng(seed)
     src = f"wfplan synth --pcns {pcns} --systems {systems} --seed {seed}"
     rows: dict[str, list[Located]] = {name: list(arrs.rows.get(name, [])) for name in NATIONAL_TABLES}

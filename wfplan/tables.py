@@ -146,12 +146,28 @@ def validate_records(
     file: str,
     sheet: str | None = None,
 ) -> list[Located]:
-    """Validate (line, {column: text}) records; raise one error listing every bad cell.
+    """Validate (line, {column: text}) records; raise one error listing every bad cell."""
+    rows, problems = collect_records(records, model, file, sheet)
+    if problems:
+        raise ScenarioError(capped(problems))
+    return rows
+
+
+def collect_records(
+    records: Iterable[tuple[int, dict[str, str]]],
+    model: type[Row],
+    file: str,
+    sheet: str | None = None,
+    problems: list[Problem] | None = None,
+) -> tuple[list[Located], list[Problem]]:
+    """Validate (line, {column: text}) records: the rows that are valid and a problem per bad cell.
 
     ``records`` may be a generator: each is validated as it comes, so the raw
-    text of a large table is never held all at once.
+    text of a large table is never held all at once.  Problems are appended to
+    ``problems`` (a new list by default; the generator may add its own to the
+    same list) and validation stops once it holds :data:`MAX_PROBLEMS`.
     """
-    problems: list[Problem] = []
+    problems = [] if problems is None else problems
     rows: list[Located] = []
     for line, record in records:
         if len(problems) >= MAX_PROBLEMS:
@@ -168,79 +184,89 @@ def validate_records(
                 problems.append(
                     Problem(file, _pydantic_message(err), row=line, column=column, value=value, sheet=sheet)
                 )
+    return rows, problems
+
+
+def read_csv_table(path: Path, model: type[Row], display: str,
+                   cell: Callable[[str], str] | None = None, max_rows: int | None = None) -> list[Located]:
+    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem
+    (see :func:`collect_csv_table` for ``cell`` and ``max_rows``)."""
+    rows, problems = collect_csv_table(path, model, display, cell=cell, max_rows=max_rows)
     if problems:
         raise ScenarioError(capped(problems))
     return rows
 
 
-def read_csv_table(path: Path, model: type[Row], display: str,
-                   cell: Callable[[str], str] | None = None, max_rows: int | None = None) -> list[Located]:
-    """Read and validate one CSV table; raise :class:`ScenarioError` on any problem.
+def collect_csv_table(path: Path, model: type[Row], display: str,
+                      cell: Callable[[str], str] | None = None, max_rows: int | None = None,
+                      ) -> tuple[list[Located], list[Problem]]:
+    """Read and validate one CSV table: its valid rows and every problem found (at most
+    :data:`MAX_PROBLEMS`; :func:`capped` says so when the list is cut).
+
+    A file that cannot be read as a table (missing, too large, not a regular
+    file, not text, bad header) gives no rows; otherwise each bad row is a
+    problem and the other rows are kept, so that a caller can check them
+    against the rest of the scenario too.  Rows are validated as they are
+    parsed, so a large table's raw text is never held whole.
 
     ``cell`` maps each data cell's text before validation (plan directories'
     CSVs undo the apostrophe :func:`wfplan.excel_safety.csv_safe` added).
     More than ``max_rows`` rows (default :func:`~wfplan.limits.max_scenario_rows`)
-    is an error: memory and time grow with the rows validated.
+    is an error and stops the reading: memory and time grow with the rows validated.
     """
     max_rows = max_scenario_rows() if max_rows is None else max_rows
     if path.is_dir():
-        raise ScenarioError(Problem(display, "is a directory; expected a CSV file"))
-    data = read_input_bytes(path, display)
+        return [], [Problem(display, "is a directory; expected a CSV file")]
+    try:
+        data = read_input_bytes(path, display)
+    except ScenarioError as exc:
+        return [], list(exc.problems)
     try:
         text = decode_text(data)
     except UndecodableText as exc:
-        raise ScenarioError(Problem(display, f"is not text (UTF-8 or Windows-1252 CSV expected): {exc.message}",
-                                    row=exc.line)) from None
+        return [], [Problem(display, f"is not text (UTF-8 or Windows-1252 CSV expected): {exc.message}",
+                            row=exc.line)]
     if "\x00" in text:
-        raise ScenarioError(Problem(display, "contains NUL bytes: is it a CSV file?"))
+        return [], [Problem(display, "contains NUL bytes: is it a CSV file?")]
     reader = csv.reader(io.StringIO(text, newline=""))
     del data, text  # the reader holds its own copy: keep one, not three
     try:
         first = next(reader, None)
     except csv.Error as exc:
-        raise ScenarioError(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num)) from None
-    if first is None or not any(cell.strip() for cell in first):
-        raise ScenarioError(Problem(display, "is empty: expected a header row naming the columns"))
-    header = [cell.strip() for cell in first]
+        return [], [Problem(display, f"is not valid CSV: {exc}", row=reader.line_num)]
+    if first is None or not any(c.strip() for c in first):
+        return [], [Problem(display, "is empty: expected a header row naming the columns")]
+    header = [c.strip() for c in first]
     header_problems = check_header(header, model, display)
     if header_problems:
-        raise ScenarioError(header_problems)
-    shape: list[Problem] = []  # rows with too many cells: reported instead of any cell problem
+        return [], header_problems
+    problems: list[Problem] = []  # shared with collect_records, so they come in line order
 
     def records() -> Iterator[tuple[int, dict[str, str]]]:
         count = 0
         try:
             for number, cells in enumerate(reader, start=2):
+                if len(problems) >= MAX_PROBLEMS:
+                    return
                 if not any(c.strip() for c in cells):
                     continue
                 count += 1
                 if count > max_rows:
-                    shape.append(Problem(display, f"has more than {max_rows:,} rows (with the other tables of "
-                                                  "the scenario): if it is genuine, raise the input limit with "
-                                                  "wfplan --max-input-mb", row=number))
+                    problems.append(Problem(display, f"has more than {max_rows:,} rows (with the other tables "
+                                                     "of the scenario): if it is genuine, raise the input limit "
+                                                     "with wfplan --max-input-mb", row=number))
                     return
                 if len(cells) > len(header):
                     extra = [c for c in cells[len(header):] if c.strip()]
                     if extra:
-                        shape.append(Problem(display, f"row has {len(cells)} cells but the header has "
-                                                      f"{len(header)}", row=number, value=extra[0]))
-                        if len(shape) >= MAX_PROBLEMS:
-                            return
+                        problems.append(Problem(display, f"row has {len(cells)} cells but the header has "
+                                                         f"{len(header)}", row=number, value=extra[0]))
                         continue
-                if shape:
-                    continue  # only the shape problems will be reported: do not validate more rows
                 if cell is not None:
                     cells = [cell(c) for c in cells]
                 yield number, dict(zip(header, cells, strict=False))
         except csv.Error as exc:
-            shape.append(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num))
+            problems.append(Problem(display, f"is not valid CSV: {exc}", row=reader.line_num))
 
-    try:
-        rows = validate_records(records(), model, display)
-    except ScenarioError:
-        if not shape:
-            raise
-        rows = []
-    if shape:
-        raise ScenarioError(capped(shape))
-    return rows
+    rows, _ = collect_records(records(), model, display, problems=problems)
+    return rows, problems

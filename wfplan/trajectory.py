@@ -83,8 +83,15 @@ def compute(
     level: str = "system",
     flows: pd.DataFrame | None = None,
     historic: pd.DataFrame | None = None,
+    years: list[str] | None = None,
 ) -> Trajectory:
-    """Compute the trajectory of a scenario (or of given flows, e.g. from a plan)."""
+    """Compute the trajectory of a scenario (or of given flows, e.g. from a plan).
+
+    ``years`` (financial year labels) are reported even where no flow falls in
+    them, e.g. every year of a plan's horizon; by default the years with
+    quarterly flows.  Every area and staff group with flows or historic FTE
+    gets a row for each year.
+    """
     flows = scenario.table("planned_flows") if flows is None else flows
     historic = scenario.table("historic_fte") if historic is None else historic
     table = flow_table(flows, scenario.table("flow_types"), scenario.table("roles"))
@@ -109,7 +116,8 @@ def compute(
         hist = reported(hist)
         hist["staff_group"] = hist["role"].map(scenario.table("roles").set_index("role")["staff_group"])
         hist["q"] = hist["quarter"].map(lambda s: Quarter.parse(s).index)
-    return Trajectory(level, _flow_rows(table), _rolling(table, hist), notes)
+    starts = None if years is None else sorted(FinancialYear.parse(y).start for y in years)
+    return Trajectory(level, _flow_rows(table), _rolling(table, hist, starts), notes)
 
 
 def _flow_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -120,19 +128,25 @@ def _flow_rows(table: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["level", "area", "direction", "first_q"], kind="stable").reset_index(drop=True)
 
 
-def _rolling(table: pd.DataFrame, hist: pd.DataFrame) -> pd.DataFrame:
-    """One row per (area, staff group, reported year) with the template's rolling totals."""
-    if table.empty:
+def _rolling(table: pd.DataFrame, hist: pd.DataFrame, years: list[int] | None = None) -> pd.DataFrame:
+    """One row per (area, staff group, reported year) with the template's rolling totals.
+
+    ``years`` (start years) are the years to report; by default those with
+    quarterly flows (not only an earlier span)."""
+    if table.empty and (years is None or not len(hist)):
         return pd.DataFrame()
     sign = np.where(table["direction"] == "inflow", 1.0, -1.0)
     table = table.assign(net=table["fte"] * sign)
-    # a year is reported when it has quarterly flows (not only an earlier span)
-    quarterly = table[table["first_q"] == table["last_q"]]
-    years = sorted({Quarter(i).year.start for i in quarterly["first_q"]})
+    if years is None:
+        quarterly = table[table["first_q"] == table["last_q"]]
+        years = sorted({Quarter(i).year.start for i in quarterly["first_q"]})
     all_hist = sorted(set(hist["q"])) if len(hist) else []
     records = []
-    groups = table.groupby(["level", "area", "staff_group"], sort=False)
-    for (level, area, group), g in groups:
+    keys = ["level", "area", "staff_group"]
+    with_flows = list(table[keys].drop_duplicates().itertuples(index=False, name=None))
+    with_stock = list(hist[keys].drop_duplicates().itertuples(index=False, name=None)) if len(hist) else []
+    for level, area, group in dict.fromkeys(with_flows + with_stock):
+        g = table[(table["level"] == level) & (table["area"] == area) & (table["staff_group"] == group)]
         h = hist[(hist["level"] == level) & (hist["area"] == area) & (hist["staff_group"] == group)] if len(hist) else hist
         hq = h.groupby("q")["fte"].sum() if len(h) else pd.Series(dtype=float)
         for start in years:
@@ -141,7 +155,7 @@ def _rolling(table: pd.DataFrame, hist: pd.DataFrame) -> pd.DataFrame:
             before = hq[hq.index < first_q]
             last_hist = int(before.index.max()) if len(before) else None
             base = float(before.loc[last_hist]) if last_hist is not None else 0.0
-            span_from = (last_hist + 1) if last_hist is not None else int(g["first_q"].min())
+            span_from = (last_hist + 1) if last_hist is not None else int(g["first_q"].min()) if len(g) else first_q
             in_span = g[(g["last_q"] >= span_from) & (g["last_q"] < first_q)]
             net_span = float(in_span["net"].sum())
             forecast = base + net_span

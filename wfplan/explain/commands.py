@@ -42,11 +42,15 @@ def run_diagnose(scenario_path: Path, *, solver: str, out_dir: Path | None, forc
 
 
 def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, time_limit: float | None,
-                echo: Echo) -> int:
+                echo: Echo, verbose: bool = False) -> int:
+    """Explain a plan directory or a scenario.  ``binding.csv`` goes to ``out_dir``; without it, a plan
+    directory's own (replacing an earlier explanation of the same plan), a scenario's nowhere."""
     from wfplan.explain.marginal import explain_scenario
     from wfplan.plan_reader import is_plan_dir, read_plan_directory
 
     path = Path(path)
+    if out_dir is None and is_plan_dir(path):
+        out_dir, force = path, True
     if is_plan_dir(path):
         read = read_plan_directory(path, tables=("plan",))  # validated: damage is a located error
         scenario, summary = read.scenario, read.summary
@@ -72,12 +76,14 @@ def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, t
                                                        time_limit=time_limit), path)
         else:
             result = _explain(lambda: explain_scenario(scenario, time_limit=time_limit), path)
-    for line in result.text_lines():
-        echo(line)
     if out_dir is not None:
         with files_into(out_dir, ["binding.csv"], force) as staging:
             write_csv(result.frame(), staging / "binding.csv")
-        echo(f"wrote {Path(out_dir) / 'binding.csv'}")
+    written = str(Path(out_dir) / "binding.csv") if out_dir is not None else None
+    for line in result.text_lines(written_to=written, verbose=verbose):
+        echo(line)
+    if written:
+        echo(f"wrote {written}")
     return 0
 
 

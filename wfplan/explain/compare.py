@@ -63,16 +63,55 @@ class Comparison:
         return [r.label for r in self.runs]
 
     def text_lines(self, max_rows: int = 30) -> list[str]:
-        lines = [f"comparison: {' vs '.join(self.labels)} (base: {self.labels[0]})", "", "costs and totals:"]
-        lines += _table(self.costs, max_rows)
-        lines += ["", "goal attainment (total shortfall per goal):"]
-        lines += _table(self.goals, max_rows)
+        """The comparison in words: totals, targets (where met), staff at the end, inputs that differ."""
+        from wfplan import words
+        from wfplan.report_text import columns_table
+
+        labels = self.labels
+        lines = [f"comparison: {' vs '.join(labels)} (base: {labels[0]})", "", "totals over the plan:"]
+        costs = self.costs.set_index("metric")
+        rows = [("plan", [words.plan_status_short(r.summary) for r in self.runs])]
+        for metric, label in COST_WORDS.items():
+            if metric in costs.index:
+                shown = words.money_short if metric.endswith("_gbp") else (lambda v: words.number(v, 1))
+                rows.append((label, [shown(costs.loc[metric, lab]) for lab in labels]))
+        lines += columns_table(labels, rows)
+        lines += ["", "targets (areas where met):"]
+        attainment = [words.target_attainment(r.goals, r.scenario).set_index("target") if r.goals is not None
+                      else None for r in self.runs]
+        names: dict[str, str] = {}
+        for table in attainment:
+            if table is not None:
+                names.update(dict(zip(table.index, table["name"], strict=True)))
+        target_rows = []
+        for target, name in names.items():
+            cells = []
+            for table in attainment:
+                if table is None or target not in table.index:
+                    cells.append("")
+                else:
+                    row = table.loc[target]
+                    cells.append(f"{row['met']} of {row['areas']}")
+            target_rows.append((name, cells))
+        lines += columns_table(labels, target_rows) if target_rows else ["  (no targets)"]
         if len(self.staff):
             end = self.staff[self.staff["period"] == self.staff["period"].iloc[-1]]
-            lines += ["", f"staff at {end['period'].iloc[0]} (system total FTE by role):"]
-            lines += _table(end, max_rows)
+            role_names = dict(zip(self.runs[0].scenario.roles["role"], self.runs[0].scenario.roles["name"],
+                                  strict=True))
+            lines += ["", f"staff in post in {words.period_end(end['period'].iloc[0])} (FTE, all PCNs):"]
+            lines += columns_table(labels, [(str(role_names.get(r["role"], r["role"])),
+                                             [words.number(r[lab], 1) for lab in labels])
+                                            for r in end.to_dict("records")])
         lines += ["", "inputs that differ from the base:"]
-        lines += _table(self.inputs, max_rows) if len(self.inputs) else ["  (none)"]
+        if len(self.inputs):
+            shown = self.inputs.head(max_rows)
+            for rec in shown.to_dict("records"):
+                lines.append(f"  {rec['scenario']}: {rec['table']} {rec['key']}, {rec['column']}: "
+                             f"{_shown(rec['base_value'])} -> {_shown(rec['other_value'])}")
+            if len(self.inputs) > max_rows:
+                lines.append(f"  ... {len(self.inputs) - max_rows} more in inputs_diff.csv")
+        else:
+            lines.append("  (none)")
         return lines
 
     def write(self, directory: Path) -> None:
@@ -86,15 +125,22 @@ class Comparison:
                                                   encoding="utf-8")
 
 
-def _table(frame: pd.DataFrame, max_rows: int) -> list[str]:
-    if frame.empty:
-        return ["  (none)"]
-    shown = frame.head(max_rows)
-    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
-    out = ["  " + line for line in text.splitlines()]
-    if len(frame) > max_rows:
-        out.append(f"  ... {len(frame) - max_rows} more rows in the CSV")
-    return out
+COST_WORDS = {
+    "employment_cost_gbp": "employment cost", "arrs_claims_gbp": "ARRS claims",
+    "other_spend_gbp": "other spend (not reimbursed)", "budget_overrun_gbp": "budget overrun",
+    "starters": "starters (people)", "leavers": "leavers (people)",
+    "unmet_appointments": "unmet appointments", "staff_fte_at_end": "staff in post at the end (FTE)",
+}
+
+
+def _shown(value: object) -> str:
+    """An input value as people read it: 12 significant digits, so no float noise (46502.200000000004)."""
+    text = str(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return text if text.lower() in ("nan", "inf", "-inf") else f"{number:.12g}"
 
 
 def read_plan_dir(path: Path, label: str) -> PlanRun:

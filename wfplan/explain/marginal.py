@@ -77,19 +77,22 @@ class Marginals:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=COLUMNS)
 
-    def text_lines(self, limit: int = 40) -> list[str]:
+    def text_lines(self, limit: int = 40, written_to: str | None = None, verbose: bool = False) -> list[str]:
+        """The console lines: the ``limit`` most valuable rules; ``written_to`` names the file holding
+        every rule (say where to get it when None); ``verbose`` adds each value's level and unit."""
         lines = [f"what binds in {self.scenario} and what it is worth ({self.mode}):", CAVEAT]
         valued = [r for r in self.rows if abs(float(r["marginal_value"])) > DUAL_EPS]
         idle = [r for r in self.rows if abs(float(r["marginal_value"])) <= DUAL_EPS]
         order = {lv.level: i for i, lv in enumerate(self.levels)}
         valued.sort(key=lambda r: (order.get(str(r["level"]), len(order)), -abs(float(r["marginal_value"]))))
+        where = f"in {written_to}" if written_to else "(add --out DIR to write every rule to binding.csv)"
         for r in valued[:limit]:
-            lines.append(f"  - {r['text']}")
+            lines.append(f"  - {r['text']}" + (f" [level {r['level']}: {r['unit']}]" if verbose else ""))
         if len(valued) > limit:
-            lines.append(f"  ... and {len(valued) - limit} more in binding.csv")
+            lines.append(f"  ... and {len(valued) - limit} more {where}")
         if idle:
-            lines.append(f"{len(idle)} more rules are at their limit with no marginal value (others bind too): "
-                         "see binding.csv")
+            see = f"see {written_to}" if written_to else "add --out DIR to write them to binding.csv"
+            lines.append(f"{len(idle)} more rules are at their limit with no marginal value (others bind too): {see}")
         lines += [f"note: {n}" for n in self.notes]
         return lines
 
@@ -234,9 +237,10 @@ def level_phrase(model: Model, level: str) -> tuple[str, str, str]:
         return unit, f"cuts priority-{k} target shortfall by", f"adds priority-{k} target shortfall:"
     if len(dem) and not len(soft) and not weighted:
         return "appointments unmet", "cuts unmet appointments by", "adds unmet appointments:"
-    what = "targets and appointments" if len(soft) and len(dem) else "targets" if len(soft) else "appointments"
-    return (f"priority-{k} weighted shortfall", f"cuts the priority-{k} shortfall ({what}, x penalty) by",
-            f"adds priority-{k} shortfall ({what}, x penalty):")
+    what = ("unmet appointments and staff short of priority-{k} targets" if len(soft) and len(dem)
+            else "staff short of priority-{k} targets" if len(soft) else "unmet priority-{k} appointments").format(k=k)
+    how = "added together, each weighted by its goal's penalty" if weighted else "added together"
+    return (f"priority-{k} weighted shortfall", f"cuts {what} ({how}) by", f"adds to {what} ({how}):")
 
 
 # --- rules and their duals ----------------------------------------------------------
@@ -503,12 +507,12 @@ def explain_scenario(scenario: Scenario, mode: str = "relaxation", x_plan: np.nd
             lp = fixed_from_plan(model, plan)
         else:
             raise ValueError("mode 'fixed' needs the plan (solution vector or plan.csv)")
-        out = marginals(model, lp, mode="integer decisions fixed at the plan", time_limit=time_limit, plan=x_plan)
+        out = marginals(model, lp, mode="the plan's whole-people hires held fixed", time_limit=time_limit, plan=x_plan)
         out.notes.append("whole-people decisions (hires, leavers, staff) are fixed at the plan: values are for the "
                          "continuous quantities given these hires")
         return out
     model = formulation.build(model_inputs.prepare(scenario, integer=False))
-    out = marginals(model, mode="LP relaxation (fractional people)", time_limit=time_limit,
+    out = marginals(model, mode="planned in fractional people", time_limit=time_limit,
                     plan=_lp_plan(model, time_limit))
     if scenario.manifest.model.integer:
         out.notes.append("the scenario plans whole people; these values are from its LP version (fractional "

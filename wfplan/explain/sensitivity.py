@@ -24,7 +24,7 @@ horizon's end.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -88,19 +88,79 @@ def overrides_for(scenario: Scenario, param: str, factor: float) -> list[dict[st
     return out
 
 
+PARAM_WORDS = {
+    "supply": "recruitment supply", "attrition": "leaving rates", "entitlement": "ARRS entitlement",
+    "budget": "ARRS entitlement and budgets", "demand": "appointment demand", "cap": "ARRS caps per WTE",
+    "cost": "employment costs", "target": "target quantities",
+}
+WIDTH = 100
+"""Console lines are at most this wide: the table is one row per figure and one column per value,
+in as many blocks of columns as the width needs."""
+LABEL_WIDTH = 40
+
+
 @dataclass
 class Sensitivity:
+    """``table`` is ``sensitivity.csv`` (one row per value); ``labels`` name its columns in words."""
+
     param: str
     table: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
 
-    def text_lines(self) -> list[str]:
-        shown = self.table.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
-        return [f"sensitivity to {self.param} (scale factor):", *shown.splitlines()]
+    def text_lines(self, width: int = WIDTH) -> list[str]:
+        """One row per figure (plan, each target, demand, cost, claims, staff at the end), one column per
+        value of the parameter, wrapped into blocks of columns so that no line is wider than ``width``."""
+        from wfplan import words
+        from wfplan.report_text import columns_table
+
+        name, _, selector = self.param.partition(":")
+        what = PARAM_WORDS.get(name, name) + (f" ({selector})" if selector else "")
+        lines = [f"sensitivity to {what}, scaled by each factor:"]
+        shown = [(c, label) for c, label in self.labels.items() if c in self.table]
+        cells: dict[str, list[str]] = {}
+        for column, _ in shown:
+            values = self.table[column].tolist()
+            if column.startswith(("met:", "plan")):
+                cells[column] = [str(v) for v in values]
+            elif column.endswith("_gbp"):
+                cells[column] = [words.money_short(v) for v in values]
+            elif column.startswith("fte_end:"):
+                cells[column] = [words.number(v, 1) for v in values]
+            else:
+                cells[column] = [words.number(v, 0) for v in values]
+        factors = [f"x{float(f):.2f}" for f in self.table["factor"]]
+        rows = [(label, cells[column]) for column, label in shown]
+        return lines + columns_table(factors, rows, width=width, label_width=LABEL_WIDTH)
+
+
+def _labels(scenario: Scenario, table: pd.DataFrame) -> dict[str, str]:
+    """The figures shown on the console, in words, in display order."""
+    from wfplan import words
+
+    targets = words.scenario_targets(scenario)
+    roles = scenario.table("roles")
+    role_names = dict(zip(roles["role"], roles["name"], strict=True))
+    labels = {"plan": "plan"}
+    for column in table.columns:
+        if column.startswith("met:"):
+            target = targets.get(column[4:])
+            noun = words.AREA_NOUN.get(target.level if target else "pcn", ("area", "areas"))[1]
+            labels[column] = (words.goal_name(target) if target else column[4:]) + f": {noun} where met"
+    labels["unmet_appointments"] = "unmet appointments over the plan"
+    labels["employment_cost_gbp"] = "employment cost over the plan"
+    labels["arrs_claims_gbp"] = "ARRS claims over the plan"
+    end = scenario.horizon.label(scenario.horizon.last) if scenario.horizon else "the end"
+    for column in table.columns:
+        if column.startswith("fte_end:"):
+            role = column[8:]
+            labels[column] = f"{role_names.get(role, role)}, FTE in {words.period_end(end)}"
+    return labels
 
 
 def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solver: str = "highs",
                     integer: bool | None = None, time_limit: float | None = None, gap: float = 1e-4,
                     echo=None) -> Sensitivity:
+    from wfplan import words
     from wfplan.overrides import with_overrides
     from wfplan.planner import run_plan
 
@@ -110,12 +170,15 @@ def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solv
         if echo:
             echo(f"{param} x {value:g} ...")
         result = run_plan(varied, solver=solver, time_limit=time_limit, gap=gap, integer=integer)
-        row: dict[str, object] = {"factor": value, "status": result.solution.status.value}
+        row: dict[str, object] = {"factor": value, "status": result.solution.status.value,
+                                  "plan": words.plan_status_short(result.summary)}
         tables = result.tables
         if tables is not None:
             goals = tables.goals
             for target, s in goals[goals["goal"] == "target"].groupby("id", sort=False)["shortfall"].sum().items():
                 row[f"shortfall:{target}"] = float(s)
+            for rec in words.target_attainment(goals, varied).to_dict("records"):
+                row[f"met:{rec['target']}"] = f"{rec['met']} of {rec['areas']}"
             row["unmet_appointments"] = float(goals.loc[goals["goal"] == "demand", "shortfall"].sum())
             row["employment_cost_gbp"] = float(tables.plan["employment_cost"].sum())
             row["arrs_claims_gbp"] = float(tables.plan["arrs_claim_gbp"].sum())
@@ -124,4 +187,5 @@ def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solv
             for role, fte in end.groupby("role", sort=False)["staff_fte"].sum().items():
                 row[f"fte_end:{role}"] = float(fte)
         rows.append(row)
-    return Sensitivity(param, pd.DataFrame(rows))
+    table = pd.DataFrame(rows)
+    return Sensitivity(param, table, _labels(scenario, table))
