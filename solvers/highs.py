@@ -97,6 +97,22 @@ def _get_basis(h: object) -> Basis | None:
                  np.fromiter((int(s) for s in basis.row_status), dtype=np.int8))
 
 
+def _objective_scale(c: np.ndarray) -> float:
+    """The power of two that brings an LP objective's largest coefficient near 1.
+
+    A cost level (coefficients in pounds, up to 10^4) solved with the goal levels
+    held in tight rows made HiGHS 1.16 stop with "Not Set" after 20 s on N&W; the
+    same objective divided by 2^13 solves in 2 s.  A power of two divides and
+    multiplies back exactly, so the objective and duals reported are unchanged in
+    every bit that matters and reruns stay identical.  Objectives already at or
+    below 1 are left alone.
+    """
+    largest = float(np.max(np.abs(c))) if c.size else 0.0
+    if not np.isfinite(largest) or largest <= 1.0:
+        return 1.0
+    return float(2.0 ** round(np.log2(largest)))
+
+
 class HighsSolver(Solver):
     """Solve a :class:`LinearProgram` with HiGHS (``highspy``).
 
@@ -144,10 +160,11 @@ class HighsSolver(Solver):
 
         A = lp.A.tocsr()
         is_mip = lp.num_integer > 0
+        scale = 1.0 if is_mip else _objective_scale(lp.c)
         status = h.passModel(
             lp.num_cols, lp.num_rows, int(A.nnz), _MATRIX_ROWWISE, _SENSE_MINIMISE,
-            float(lp.offset),
-            np.ascontiguousarray(lp.c, dtype=np.float64),
+            float(lp.offset) / scale,
+            np.ascontiguousarray(lp.c / scale, dtype=np.float64),
             np.ascontiguousarray(lp.col_lower, dtype=np.float64),
             np.ascontiguousarray(lp.col_upper, dtype=np.float64),
             np.ascontiguousarray(lp.row_lower, dtype=np.float64),
@@ -174,6 +191,14 @@ class HighsSolver(Solver):
             # Most likely the scheduler was started elsewhere in this process with
             # another thread count (HiGHS refuses to run then): reset it and retry.
             _reset_scheduler()
+            run_status = h.run()
+            model_status = h.getModelStatus()
+        if not is_mip and model_status in (MS.kNotset, MS.kSolveError):
+            # The dual simplex can give up on a thin, degenerate LP (a cost level with
+            # the goals held, 16k columns): the interior point method, with crossover
+            # for the basis and duals, solves it.
+            h.clearSolver()
+            h.setOptionValue("solver", "simplex" if options.method == "ipm" else "ipm")
             run_status = h.run()
             model_status = h.getModelStatus()
         if model_status == MS.kUnboundedOrInfeasible:
@@ -207,7 +232,7 @@ class HighsSolver(Solver):
             return SolveResult(self.name, result_status, message=message, extra=extra)
 
         solution = h.getSolution()
-        objective = float(info.objective_function_value)
+        objective = float(info.objective_function_value) * scale
         result = SolveResult(
             self.name, result_status, objective=objective,
             x=np.asarray(solution.col_value, dtype=np.float64), message=message, extra=extra,
@@ -221,8 +246,8 @@ class HighsSolver(Solver):
             result.bound = objective if result_status == Status.OPTIMAL else None
             result.extra["simplex_iterations"] = int(info.simplex_iteration_count)
             if result_status == Status.OPTIMAL and solution.dual_valid:
-                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
-                result.col_duals = np.asarray(solution.col_dual, dtype=np.float64)
+                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64) * scale
+                result.col_duals = np.asarray(solution.col_dual, dtype=np.float64) * scale
             if result_status == Status.OPTIMAL and options.keep_basis:
                 result.basis = _get_basis(h)
         return result

@@ -11,7 +11,7 @@ from tests.checker import check_plan
 from wfplan.model import decompose as decompose_module
 from wfplan.model import solve as solve_module
 from wfplan.model.decompose import independent_parts, sub_program
-from wfplan.planner import level_proof, run_plan
+from wfplan.planner import level_lines, run_plan
 from wfplan.synth import synth_scenario
 
 
@@ -108,10 +108,15 @@ def test_a_level_merged_from_parts_counts_the_parts_that_proved_no_bound() -> No
 
 
 def test_console_says_what_is_proven_about_each_unfinished_level() -> None:
-    assert level_proof({"level": "p1", "status": "optimal", "bound": 1.0, "gap": 0.0}) == ""
-    assert level_proof({"level": "p2", "status": "feasible", "bound": 11.0, "gap": 0.2143}) == \
-        " (feasible: best bound 11.0000, gap 21.43%)"
-    assert level_proof({"level": "p2", "status": "error", "bound": None, "gap": None, "parts_total": 3,
-                        "parts_without_bound": 2}) == " (error: no bound; 2 of 3 part(s) stopped before proving one)"
-    assert level_proof({"level": "cost", "status": "feasible", "bound": None, "gap": None}) == \
-        " (feasible: no bound proven)"
+    summary = {"objective_by_level": {"p1": 1.0, "p2": 14.0, "p3": 2.0, "final_cost": 40_000_000.0},
+               "levels": [{"level": "p1", "status": "optimal", "bound": 1.0, "gap": 0.0},
+                          {"level": "p2", "status": "feasible", "bound": 11.0, "gap": 0.2143},
+                          {"level": "p3", "status": "error", "bound": None, "gap": None, "parts_total": 3,
+                           "parts_without_bound": 2},
+                          {"level": "final_cost", "status": "feasible", "bound": None, "gap": None}]}
+    assert level_lines(summary) == [
+        "  priority-1 goals: 1, the best possible (proven)",
+        "  priority-2 goals: 14, at most 3 (21.4%) from the best possible, 11",
+        "  priority-3 goals: 2, not proven: 2 of 3 parts stopped before proving how close they are",
+        "  cost: GBP 40.00m, not proven (no bound)",
+    ]

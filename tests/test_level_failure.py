@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from solvers import SolveResult, Status, get_solver
+from solvers import SolveOptions, SolveResult, Status, get_solver
 from tests.checker import check_plan
 from wfplan.load import load_scenario
 from wfplan.model import solve as solve_module
@@ -57,12 +57,13 @@ def test_the_cost_level_is_proven_by_the_last_goal_levels_tie_break_without_a_so
     record = next(rec for rec in again.solution.levels if rec["level"] == "final_cost")
     assert record["status"] == "optimal" and record["seconds"] == 0.0
     # a solve of the cost level on its own, with the goals held at the plan's values (to a
-    # millionth of a unit), finds no cheaper plan
+    # ten-millionth, at least a millionth of a unit), finds no plan cheaper by more than what
+    # that slack buys: about 0.03 appointments, worth a few thousand pounds (measured: GBP 1,848)
     builder = whole.model.builder
     held = builder.build()
-    for level in ("budget", "p1", "p2"):
+    for level in ("budget", "p1", "p2", "p_fair_share"):
         vector = builder.objective_vector(level)
         held = held.with_rows(sp.csr_matrix(vector.reshape(1, -1)), np.array([-np.inf]),
-                              np.array([again.solution.objectives[level] + 1e-6]))
-    direct = get_solver("highs").solve(held.with_objective(cost))
-    assert direct.objective == pytest.approx(again.solution.objectives["final_cost"], rel=1e-6)
+                              np.array([again.solution.objectives[level] + max(1e-6, 1e-7 * again.solution.objectives[level])]))
+    direct = get_solver("highs").solve(held.with_objective(cost), SolveOptions(method="ipm"))  # as the plan solves big levels
+    assert direct.objective == pytest.approx(again.solution.objectives["final_cost"], rel=1e-4)

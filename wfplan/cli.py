@@ -248,6 +248,8 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
 @click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True,
               help="Relative MIP gap at which a level counts as solved.")
 @click.option("--lp", "relax", is_flag=True, help="Solve the LP relaxation (fractional people).")
+@click.option("--integer", is_flag=True,
+              help="Plan whole people even if the scenario's model.integer is false.")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
               help="Processes for solving independent parts (PCN groups that share no rule) side by side.")
 @click.option("--single-model", is_flag=True,
@@ -257,7 +259,7 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
               help="Byte-identical outputs: timings go to timings.json, not summary.json; no time limit.")
 @user_errors
 def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, gap: float,
-         relax: bool, workers: int, single_model: bool, force: bool, deterministic: bool) -> None:
+         relax: bool, integer: bool, workers: int, single_model: bool, force: bool, deterministic: bool) -> None:
     """Optimise recruitment for every PCN, role and period of SCENARIO's horizon.
 
     Writes the plan (plan.csv), ARRS use (arrs.csv), goal attainment
@@ -268,12 +270,15 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
 
     if deterministic and time_limit is not None:
         raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")
+    if relax and integer:
+        raise click.UsageError("--lp (fractional people) and --integer (whole people) exclude each other")
     check_out(out_dir, "directory", force, scenario)
     loaded = load_scenario(scenario)
     check_out(out_dir, "directory", force)  # again: the bases it extends are known now
     with interruptible_solve():
         result = run_plan(loaded, solver=solver, time_limit=time_limit, gap=gap,
-                          integer=False if relax else None, workers=workers, decompose=not single_model)
+                          integer=False if relax else True if integer else None, workers=workers,
+                          decompose=not single_model)
     write_plan(result, out_dir, force=force, deterministic=deterministic)
     click.echo(summary_text(result))
     click.echo(f"wrote {out_dir}")

@@ -123,47 +123,71 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False, determini
         write_json(summary, staging / "summary.json")
 
 
-def level_proof(record: dict[str, object] | None) -> str:
-    """What is proven about a level that is not proven optimal: its bound and
-    gap, or why it has no bound (the parts that stopped before proving one)."""
-    if record is None or record["status"] == "optimal":
-        return ""
-    status, bound, gap = record["status"], record.get("bound"), record.get("gap")
-    if bound is not None and gap is not None:
-        return f" ({status}: best bound {bound:,.4f}, gap {gap:.2%})"
-    missing = record.get("parts_without_bound")
-    if missing:
-        return f" ({status}: no bound; {missing} of {record.get('parts_total', missing)} part(s) stopped before proving one)"
-    return f" ({status}: no bound proven)"
+def level_lines(summary: dict[str, object]) -> list[str]:
+    """One line per goal level, in words: what it settles, its value, and how
+    far from the best possible it may be (proven, or its bound and gap)."""
+    from wfplan import words
+
+    lines = []
+    records = {rec["level"]: rec for rec in summary.get("levels", [])}  # type: ignore[union-attr]
+    for level, value in summary["objective_by_level"].items():  # type: ignore[union-attr]
+        record = records.get(level)
+        if level == formulation.CLAIMS_LEVEL:
+            continue  # shown as money below
+        if record is None or record["status"] == "optimal":
+            proof = "the best possible (proven)"
+        elif record.get("bound") is not None and record.get("gap") is not None:
+            show = words.money_short if level in ("budget", "final_cost") else (lambda x: words.number(x, 2))
+            share = f" ({words.percent(record['gap'], 1)})" if abs(record["bound"]) > 1e-9 else ""
+            proof = f"at most {show(abs(value - record['bound']))}{share} from the best possible, {show(record['bound'])}"
+        elif record.get("parts_without_bound"):
+            proof = (f"not proven: {record['parts_without_bound']} of {record.get('parts_total')} parts "
+                     "stopped before proving how close they are")
+        else:
+            proof = "not proven (no bound)"
+        amount = words.money_short(value) if level in ("budget", "final_cost") else words.number(value, 2)
+        lines.append(f"  {words.level_words(level)}: {amount}, {proof}")
+    return lines
 
 
 def summary_text(result: PlanResult) -> str:
-    """A readable console summary of a plan."""
+    """The console summary of a plan, in the words a PCN manager uses: how good
+    the plan is (and how far from the best it may be), targets, appointments,
+    people, money; the solver's figures last."""
+    from wfplan import words
+
     s = plan_summary(result)
-    gap = "unknown (a level has no proven bound)" if s["gap"] is None else f"{s['gap']:.2%}"
-    lines = [f"plan for {s['scenario']}: {s['status']}"
-             + ("" if s["proven_optimal"] else " (NOT proven optimal)"),
-             f"solver {s['solver']}: build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s, gap {gap}",
-             f"model: {s['model_size']['variables']:,} variables "
-             f"({s['model_size']['integer_variables']:,} integer), {s['model_size']['constraints']:,} constraints"]
-    records = {rec["level"]: rec for rec in s.get("levels", [])}
-    for level, value in s["objective_by_level"].items():
-        lines.append(f"  objective {level}: {value:,.4f}{level_proof(records.get(level))}")
+    kind = "whole people" if s["integer"] else "fractional people (the LP version)"
+    lines = [f"Plan for {s['scenario']} ({kind}): {words.plan_status(s)}"]
     if "goals" in s:
         g, t = s["goals"], s["totals"]
-        lines.append(f"targets missed (target x period cells): {g['targets_missed']}, "
-                     f"total shortfall {g['target_shortfall_total']:,.2f}")
-        lines.append(f"unmet appointments over the horizon: {g['unmet_appointments']:,.0f}")
-        lines.append(f"starters {t['starters']:,.1f}, leavers {t['leavers']:,.1f}, released {t['released']:,.1f}")
-        lines.append(f"employment cost GBP {t['employment_cost']:,.0f}, ARRS claims GBP {t['arrs_claims']:,.0f}, "
-                     f"budget overrun GBP {t['budget_overrun']:,.0f}")
-        missed = result.tables.goals
-        missed = missed[(missed["goal"] == "target") & (missed["shortfall"] > 0)]
-        if len(missed):
-            worst = missed.groupby(["id", "area"], sort=False)["shortfall"].max().sort_values(ascending=False)
-            lines.append("largest target shortfalls:")
-            for (goal, area), value in worst.head(8).items():
-                lines.append(f"  {goal} in {area}: short by {value:,.2f}")
+        goals = result.tables.goals
+        attainment = words.target_attainment(goals, result.scenario)
+        missed = attainment[attainment["met"] < attainment["areas"]]
+        lines.append(f"Targets: {len(attainment) - len(missed)} of {len(attainment)} met everywhere"
+                     + (":" if len(missed) else "."))
+        for sentence in missed["sentence"].head(8):
+            lines.append(f"  - {sentence}")
+        if len(missed) > 8:
+            lines.append(f"  ... and {len(missed) - 8} more in goals.csv")
+        demanded = float(goals.loc[goals["goal"] == "demand", "required"].sum())
+        unmet = g["unmet_appointments"]
+        if demanded > 0:
+            lines.append(f"Appointments: {words.number(unmet, 0)} of {words.number(demanded, 0)} wanted over the "
+                         f"plan go unmet ({words.percent(unmet / demanded, 1)})")
+        lines.append(f"People: {words.number(t['starters'], 0 if s['integer'] else 1)} recruited into new posts, "
+                     f"{words.number(t['leavers'], 1)} expected to leave (the data's attrition rates), "
+                     f"{words.number(t['released'], 0 if s['integer'] else 1)} released")
+        overrun = t["budget_overrun"]
+        lines.append(f"Money: staff cost {words.money_short(t['employment_cost'])}, ARRS claims "
+                     f"{words.money_short(t['arrs_claims'])}, "
+                     + (f"budgets exceeded by {words.money_short(overrun)}" if overrun > 0.005 else "no budget exceeded"))
+    lines.append("How each goal came out, in priority order:")
+    lines.extend(level_lines(s))
+    size = s["model_size"]
+    lines.append(f"Solved by {s['solver']} in {s['solve_seconds']:.1f} s (built in {s['build_seconds']:.1f} s): "
+                 f"{size['variables']:,} unknowns, {size['integer_variables']:,} of them whole-people decisions, "
+                 f"{size['constraints']:,} rules")
     for note in s["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)

@@ -281,7 +281,8 @@ def level_words(level: str) -> str:
     """What a solve level settles, in words (``p2`` -> ``priority-2 goals``)."""
     fixed = {"budget": "budget overruns", "claims": "ARRS claims", "final_cost": "cost",
              "final_redundancy": "redundancies", "fairness": "fairness between PCNs",
-             "feasibility": "a plan that keeps every rule"}
+             "feasibility": "a plan that keeps every rule",
+             "p_fair_share": "fair shares (staff above twice a PCN's share of need)"}
     if level in fixed:
         return fixed[level]
     if level.startswith("p") and level[1:].isdigit():
@@ -326,8 +327,12 @@ def plan_status(summary: Mapping[str, object]) -> str:
             parts.append(f"no proof of how close {level_words(level)} {'are' if level_words(level).endswith('s') else 'is'} "
                          "to the best")
             continue
-        amount = f"{_level_amount(level, abs(objective - bound))} ({percent(gap, 1)})" if objective is not None \
-            else percent(gap, 1)
+        if objective is None:
+            amount = percent(gap, 1)
+        elif abs(bound) <= 1e-9:  # a share of nothing says nothing: the amount alone
+            amount = _level_amount(level, abs(objective - bound))
+        else:
+            amount = f"{_level_amount(level, abs(objective - bound))} ({percent(gap, 1)})"
         parts.append(f"at most {amount} from the best on {level_words(level)}")
     return ("stopped early: a good plan; " if stopped else "good plan, ") + "; ".join(parts)
 

@@ -42,7 +42,7 @@ from wfplan.explain.common import BINDING_TOL, Names, fmt, money
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
-from wfplan.model.solve import claims_columns, solve, solve_claims
+from wfplan.model.solve import claims_columns, lp_method, solve, solve_claims
 from wfplan.scenario import Scenario
 
 DUAL_EPS = 1e-9
@@ -168,7 +168,7 @@ def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: floa
             out.append(claims_solve(model, lp, plan if plan is not None else out[-1].x, time_limit))
             continue  # the last level: nothing is held after it
         vec = model.builder.objective_vector(level)
-        result = backend.solve(current.with_objective(vec), SolveOptions(time_limit=time_limit))
+        result = backend.solve(current.with_objective(vec), SolveOptions(time_limit=time_limit, method=lp_method(vec)))
         _check_duals(level, result)
         value = float(vec @ result.x)
         out.append(LevelSolve(level, value, result.x, result.row_duals[:m], result.col_duals))
@@ -226,6 +226,9 @@ def level_phrase(model: Model, level: str) -> tuple[str, str, str]:
     if level == "fairness":
         return ("shortfall per 10,000 patients", "cuts the worst PCN's shortfall per 10,000 weighted patients by",
                 "raises the worst PCN's shortfall per 10,000 weighted patients by")
+    if level == formulation.FAIR_SHARE_LEVEL:
+        return ("person-quarters above fair share", "cuts staff above twice a PCN's share of need by",
+                "adds staff above twice a PCN's share of need:")
     k = int(level[1:])
     cells = inputs.targets.frame
     soft = cells[(cells["kind"] == "at_least") & ~cells["hard"].astype(bool) & (cells["priority"] == k)]

@@ -82,7 +82,7 @@ UNBOUNDED_CLAIM_WTE = 1e4
 UNMET_SHARE_BANDS = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0])
 """Shares of a PCN's appointment demand at which unmet demand is priced one step higher."""
 
-UNMET_SHARE_STEP = 1e-4
+UNMET_SHARE_STEP = 1e-2
 """The step: an appointment unmet in a PCN already short of more of its demand
 costs 0.01% more, enough to share shortfalls fairly, too little to trade a whole
 appointment for it."""
@@ -91,10 +91,16 @@ FAIR_SHARE_LIMIT = 2.0
 """A PCN's staff of a role above this many times its share of need (registered
 list x need index) are priced in the cost level (see :func:`_fair_shares`)."""
 
-FAIR_SHARE_PRICE = 100.0
-"""GBP a person-period above a PCN's fair share of a role adds to the cost level:
-small against a salary (about GBP 13,000 a quarter), so it only chooses among
-plans that are otherwise near equal, but enough for a solver to see."""
+FAIR_SHARE_SPARE = 1.0
+"""People a PCN may have above twice its share (and its targets' needs): whole people
+could not otherwise reach a small PCN at all (2% of ten staff, doubled, is 0.4 of
+a person).  The same in LP mode, so the LP stays the whole-people plans' relaxation."""
+
+FAIR_SHARE_LEVEL = "p_fair_share"
+"""The level after the goals (before cost): person-periods of a role above
+:data:`FAIR_SHARE_LIMIT` times a PCN's share of need, beyond what its targets
+require, are minimised; the cheapest such plan is then chosen.  (Pricing them
+in the cost level instead made the cost LP numerically singular for HiGHS.)"""
 
 ENTITLEMENT_MARGIN = 0.01
 """GBP kept unclaimed per PCN and year so that solver rounding never overruns the entitlement."""
@@ -256,7 +262,7 @@ def build(inputs: ModelInputs) -> Model:
     _smoothing(m, inputs, starters)
 
     objective = inputs.scenario.manifest.objective
-    levels = ["budget"] + [f"p{k}" for k in range(1, 10)]
+    levels = ["budget"] + [f"p{k}" for k in range(1, 10)] + [FAIR_SHARE_LEVEL]
     if objective.fairness:
         levels.insert(2, "fairness")
     levels.append("final_redundancy" if objective.minimise == "redundancy" else "final_cost")
@@ -470,27 +476,62 @@ def _demand(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, short_time:
 
 def _fair_shares(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray) -> None:
     """A PCN's staff of a role above :data:`FAIR_SHARE_LIMIT` times its share of
-    need (plus what its targets require) cost :data:`FAIR_SHARE_PRICE` a
-    person-period in the cost level: where plans are otherwise equally good,
-    scarce recruits are not all given to one PCN."""
+    need (plus what its targets require, plus :data:`FAIR_SHARE_SPARE`) are minimised at
+    :data:`FAIR_SHARE_LEVEL`, after the goals: scarce recruits are not all
+    given to one PCN when they can be shared.
+
+    The share is of the PCNs that draw on the same labour market for the role
+    (the PCNs its supply rows join), so the rule couples nothing the supply
+    rows do not already couple, and a model that splits into independent
+    places still does."""
     P, R, T = inputs.shape
-    planned = np.flatnonzero(inputs.recruitable.any(axis=(0, 2)) & (inputs.serves == "pcn"))
-    if P < 2 or not len(planned):
-        return
     table = inputs.scenario.pcns.reindex(inputs.pcns)
     need = table["registered_list"].to_numpy(float) * table["need_index"].to_numpy(float)
-    share = need / need.sum()
-    allowance = required_headcount(inputs)[:, planned, :]
-    totals = m.add_variables("role_staff", (len(planned), T))
-    rows = m.add_constraints("role_staff", (len(planned), T), lower=0.0, upper=0.0)
-    m.add_terms(rows, totals, 1.0)
-    m.add_terms(rows[None, :, :], stock[:, planned, :], -1.0)
-    above = m.add_variables("above_fair_share", (P, len(planned), T))
-    rows = m.add_constraints("fair_share", (P, len(planned), T), upper=allowance)
-    m.add_terms(rows, stock[:, planned, :], 1.0)
-    m.add_terms(rows, totals[None, :, :], -FAIR_SHARE_LIMIT * share[:, None, None])
-    m.add_terms(rows, above, -1.0)
-    m.add_objective("final_cost", above, FAIR_SHARE_PRICE)
+    allowance = required_headcount(inputs)
+    recruited = inputs.recruitable.any(axis=(0, 2))
+    source = {r: r for r in np.flatnonzero(recruited)}  # roles filled by training share their trainees' market
+    for from_ri, to_ri in zip(inputs.transitions["from_ri"], inputs.transitions["to_ri"], strict=True):
+        if recruited[from_ri]:
+            source.setdefault(int(to_ri), int(from_ri))
+    for r in sorted(source):
+        if inputs.serves[r] != "pcn":
+            continue
+        market = _labour_markets(inputs, source[r])
+        groups = int(market.max()) + 1
+        if groups == P:
+            continue  # every PCN has a market of its own: nobody to share with
+        share = need / np.maximum(np.bincount(market, weights=need, minlength=groups)[market], 1e-12)
+        name = inputs.roles[r]
+        totals = m.add_variables(f"role_staff[{name}]", (groups, T))
+        rows = m.add_constraints(f"role_staff[{name}]", (groups, T), lower=0.0, upper=0.0)
+        m.add_terms(rows, totals, 1.0)
+        m.add_terms(rows[market, :], stock[:, r, :], -1.0)
+        above = m.add_variables(f"above_fair_share[{name}]", (P, T))
+        rows = m.add_constraints(f"fair_share[{name}]", (P, T), upper=allowance[:, r, :] + FAIR_SHARE_SPARE)
+        m.add_terms(rows, stock[:, r, :], 1.0)
+        m.add_terms(rows, totals[market, :], -FAIR_SHARE_LIMIT * share[:, None])
+        m.add_terms(rows, above, -1.0)
+        m.add_objective(FAIR_SHARE_LEVEL, above, 1.0)
+
+
+def _labour_markets(inputs: ModelInputs, r: int) -> np.ndarray:
+    """Per PCN: the group of PCNs it shares role ``r``'s recruits with (PCNs joined by
+    any supply row of the role), numbered 0, 1, ... in order of first PCN."""
+    P = len(inputs.pcns)
+    parent = np.arange(P)
+
+    def root(p: int) -> int:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    sup = inputs.supply
+    for members in sup.loc[sup["ri"] == r, "members"]:
+        for q in members[1:]:
+            parent[root(int(q))] = root(int(members[0]))
+    roots = np.array([root(p) for p in range(P)])
+    return np.unique(roots, return_inverse=True)[1]
 
 
 def required_headcount(inputs: ModelInputs) -> np.ndarray:

@@ -126,9 +126,14 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
             potential = carried + open_posts  # staff in post if every vacancy were refilled
             early = target_posts.copy()
             kept = np.zeros(len(supply_at[t]))
+            # courses already started that end later take their people out of the
+            # from-role (and bring the successes into the to-role) before those
+            # targets fall due: count them, or a target is found short only when
+            # the whole market's trainees complete at once
+            later = required[:, :, t:] + _course_flows_ahead(started, from_ri, to_ri, lead, success, t, P, R, T)
             for i, (ri, members, most) in enumerate(supply_at[t]):
                 # posts that targets due later need and later supply cannot all bring
-                due = _due_now(required[members, ri, t:], potential[members, ri], carried[members, ri],
+                due = _due_now(np.maximum(later[members, ri], 0.0), potential[members, ri], carried[members, ri],
                                capacity[(ri, members.tobytes())][t:], rate[ri])
                 early[members, ri] = np.maximum(early[members, ri], np.minimum(due, high[members, ri]))
                 # recruits and replacements come from the same labour market: the
@@ -200,13 +205,19 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
     return Rounded(lower, upper)
 
 
-def _lead_exits(started: np.ndarray, from_ri: np.ndarray, lead: np.ndarray, t: int, P: int, R: int) -> np.ndarray:
-    """People whose course (lead > 0) ends at ``t``, counted in their from-role."""
-    out = np.zeros((P, R))
-    for k in range(len(lead)):
-        if lead[k] > 0 and t - lead[k] >= 0:
-            out[:, from_ri[k]] += started[:, k, t - lead[k]]
-    return out
+def _course_flows_ahead(started: np.ndarray, from_ri: np.ndarray, to_ri: np.ndarray, lead: np.ndarray,
+                        success: np.ndarray, t: int, P: int, R: int, T: int) -> np.ndarray:
+    """Per PCN, role and period from ``t`` on: people that courses started before
+    ``t`` will by then have taken out of the role (positive) or brought in
+    (negative), cumulatively."""
+    flows = np.zeros((P, R, T - t))
+    for k in np.flatnonzero(lead > 0):
+        for begun in range(max(0, t - int(lead[k]) + 1), t):
+            end = begun + int(lead[k])
+            if end < T:
+                flows[:, from_ri[k], end - t] += started[:, k, begun]
+                flows[:, to_ri[k], end - t] -= success[k] * started[:, k, begun]
+    return np.cumsum(flows, axis=2)
 
 
 def _required(model: Model, max_priority: int) -> np.ndarray:
