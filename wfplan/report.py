@@ -219,21 +219,34 @@ def _per_patients(plan: pd.DataFrame, scenario: Scenario) -> str:
     present = [g for g in end.columns if end[g].abs().sum() > 0]
     groups = [g for g in GROUP_ORDER if g in present] + [g for g in present if g not in GROUP_ORDER]
     places = dict(zip(scenario.table("places")["place"], scenario.table("places")["name"], strict=True))
+    shown = [p for p in pcns.index if p in end.index]
+    weighted = pcns.loc[shown, "weighted_list"].astype(float)
+    rates = end.loc[shown, groups].div(weighted.where(weighted > 0), axis=0) * 10_000
+    all_end = end.loc[shown].sum(axis=1) / weighted.where(weighted > 0) * 10_000
+    all_start = start.reindex(shown).fillna(0.0) / weighted.where(weighted > 0) * 10_000
+    median_end = float(all_end.median())
+
+    def per(value: float) -> str:
+        return _num(value, 2) if pd.notna(value) else "n/a"
+
     rows = []
-    for pcn in [p for p in pcns.index if p in end.index]:
-        weighted = float(pcns.loc[pcn, "weighted_list"])
-
-        def per(value: float, w: float = weighted) -> str:
-            return _num(value / w * 10_000, 2) if w > 0 else "n/a"
-
+    for pcn in shown:
         rec = {"PCN": pcns.loc[pcn, "name"], "place": places.get(pcns.loc[pcn, "place"], pcns.loc[pcn, "place"]),
-               "weighted patients": _num(weighted, 0) + (" *" if pcns.loc[pcn, "weighted_is_estimate"] else ""),
-               f"all staff {first}": per(start.get(pcn, 0.0)), f"all staff {last}": per(end.loc[pcn].sum())}
-        rec.update({g: per(end.loc[pcn, g]) for g in groups})
+               "weighted patients": _num(weighted[pcn], 0) + (" *" if pcns.loc[pcn, "weighted_is_estimate"] else ""),
+               f"all staff {first}": per(all_start[pcn]), f"all staff {last}": per(all_end[pcn]),
+               "vs median": (_num(all_end[pcn] / median_end, 2) + "x") if median_end > 0 and pd.notna(all_end[pcn])
+               else "n/a"}
+        rec.update({g: per(rates.loc[pcn, g]) for g in groups})
         rows.append(rec)
+    median = {"PCN": "median PCN", "place": "", "weighted patients": _num(float(weighted.median()), 0),
+              f"all staff {first}": per(float(all_start.median())), f"all staff {last}": per(median_end),
+              "vs median": "1.00x"}
+    median.update({g: per(float(rates[g].median())) for g in groups})
+    rows.append(median)
     frame = pd.DataFrame(rows)
     note = ('<p class="note">FTE per 10,000 weighted patients; staff groups at the end of ' + _e(last)
-            + ". * weighted list not given: the registered list is used.</p>")
+            + '. "vs median": the PCN\'s staff per patient at the end against the median PCN\'s. '
+            + "* weighted list not given: the registered list is used.</p>")
     return note + _table(frame, numeric=set(frame.columns) - {"PCN", "place"})
 
 
