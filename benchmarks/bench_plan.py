@@ -175,11 +175,13 @@ def cases(quick: bool, dirs: dict[int, str], backends: bool = True) -> list[Case
                 Case("synth 20 highs LP", n, integer=False, time_limit=30, pulp=True),
                 Case("synth 20 highs LP no claims", n, integer=False, time_limit=30, claims=False),
                 Case("synth 20 highs int", n, time_limit=10, threads=2)]
-    out = [Case("N&W highs int", str(NW))]
+    # the README's main job: whole people, 1% gap, no time limit (the rounded LP plan and its proof)
+    out = [Case("N&W highs int (README)", str(NW), time_limit=None), Case("N&W highs int", str(NW))]
     if backends:
         out += [Case("N&W cbc int", str(NW), solver="cbc"), Case("N&W scip int", str(NW), solver="scip")]
     out += [Case("N&W highs LP", str(NW), integer=False, time_limit=None, pulp=True)]
     for n, path in dirs.items():
+        out.append(Case(f"synth {n} highs int (no limit)", path, time_limit=None))
         out.append(Case(f"synth {n} highs int", path))
         out.append(Case(f"synth {n} highs LP", path, integer=False, pulp=n <= 400))
         if n == max(dirs):
