@@ -21,14 +21,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from wfplan.workers import ONE_BLAS_THREAD
 
 os.environ.update(ONE_BLAS_THREAD)  # as the wfplan command does, before numpy loads
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_plan import machine  # noqa: E402  (loads numpy)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from wfplan.errors import SolverUnavailableError
-
-from .base import Basis, LinearProgram, SolveOptions, Solver, SolveResult, Status
+from .base import Basis, LinearProgram, SolveOptions, Solver, SolveResult, SolverUnavailableError, Status
 from .cbc import CbcSolver
 from .highs import HighsSolver
 from .ortools_backends import CpSatSolver, ScipSolver
@@ -27,6 +25,7 @@ __all__ = [
     "SolveResult",
     "Solver",
     "Status",
+    "SolverUnavailableError",
     "available_solvers",
     "get_solver",
 ]
@@ -57,7 +56,7 @@ def available_solvers() -> list[str]:
 def get_solver(name: str = DEFAULT_SOLVER) -> Solver:
     """A ready backend by name (case-insensitive; ``cp-sat`` is accepted for ``cpsat``).
 
-    Raises :class:`~wfplan.errors.SolverUnavailableError` naming the installed
+    Raises :class:`~solvers.base.SolverUnavailableError` naming the installed
     alternatives when ``name`` is unknown or its library cannot run here.
     """
     key = name.strip().lower().replace("-", "").replace("_", "")

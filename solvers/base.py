@@ -26,6 +26,10 @@ import numpy as np
 import scipy.sparse as sp
 
 
+class SolverUnavailableError(Exception):
+    """A requested solver backend is not installed or cannot run here."""
+
+
 @dataclass
 class LinearProgram:
     """A mixed-integer linear program held as arrays (minimisation)."""

@@ -14,12 +14,9 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tests.cli_run import invoke  # noqa: E402
 from tests.tiny_scenarios import write_scenario  # noqa: E402

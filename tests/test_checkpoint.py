@@ -19,8 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from excel_fixtures import EVIL_LABEL, EVIL_PCN, EVIL_ROLE, FORMULA_GRAMMAR, Evaluator, write_tiny
 
+from tests.excel_fixtures import EVIL_LABEL, EVIL_PCN, EVIL_ROLE, FORMULA_GRAMMAR, Evaluator, write_tiny
 from wfplan import excel_style
 from wfplan.cli import main
 

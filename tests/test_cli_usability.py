@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from cli_run import invoke
 from conftest import ROOT
-from tiny_scenarios import write_scenario
+
+from tests.cli_run import invoke
+from tests.tiny_scenarios import write_scenario
 
 
 def _plan(scenario: Path, out: Path, *extra: str) -> Path:

@@ -7,18 +7,15 @@ number equals the corresponding sum over that plan's own ``plan.csv`` /
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tests.tiny_scenarios import write_scenario
 from wfplan.cli import main
 from wfplan.output import FLOAT_FORMAT
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny_scenarios import write_scenario  # noqa: E402
 
 SUPPLY = "role,level,area,period,max_starters\n" + "".join(
     f"fcp,system,tinysys,2022/23 Q{q},1\npa,system,tinysys,2022/23 Q{q},1\n" for q in range(1, 5))

@@ -10,7 +10,6 @@ to 1e-4 relative.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,15 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from solvers import available_solvers
+from tests.tiny_scenarios import write_scenario
 from wfplan.cli import main
 from wfplan.explain.diagnose import diagnose
 from wfplan.explain.marginal import CAVEAT, explain_scenario
 from wfplan.load import load_scenario
 from wfplan.overrides import with_overrides
 from wfplan.planner import run_plan
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny_scenarios import write_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"

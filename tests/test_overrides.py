@@ -6,17 +6,14 @@ Bad overrides must give located errors naming the manifest and ``overrides[i]``
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.tiny_scenarios import write_scenario
 from wfplan.errors import ScenarioError
 from wfplan.load import load_scenario
 from wfplan.overrides import apply_overrides, load_with_overrides, shift_label, with_overrides
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny_scenarios import write_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_run import invoke
 
+from tests.cli_run import invoke
 from wfplan.load import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -21,18 +21,14 @@ minutes to plan, so it is not planned here.
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from checker import check_plan  # noqa: E402
-from williams_reference import PUBLISHED_MIN_REDUNDANCY, YEARS, solve_williams  # noqa: E402
-
 from solvers import Status, available_solvers  # noqa: E402
+from tests.checker import check_plan
+from tests.williams_reference import PUBLISHED_MIN_REDUNDANCY, YEARS, solve_williams
 from wfplan.load import load_scenario  # noqa: E402
 from wfplan.planner import run_plan  # noqa: E402
 

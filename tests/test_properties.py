@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
@@ -30,13 +29,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from checker import check_plan  # noqa: E402
-from strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios  # noqa: E402
-
 from solvers import Status, available_solvers  # noqa: E402
+from tests.checker import check_plan
 from tests.cli_run import invoke  # noqa: E402
+from tests.strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios
 from wfplan.load import load_scenario  # noqa: E402
 from wfplan.planner import run_plan  # noqa: E402
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from excel_fixtures import EVIL_PCN, write_tiny
 
+from tests.excel_fixtures import EVIL_PCN, write_tiny
 from wfplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

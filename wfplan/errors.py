@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from solvers.base import SolverUnavailableError  # noqa: F401  (defined with the backends; re-exported)
 from wfplan.message_text import escape_controls, shown_message, shown_value
 
 EXIT_USER_ERROR = 2
@@ -54,10 +55,6 @@ class ScenarioError(Exception):
             shown.append(f"  ... and {more} more")
         noun = "problem" if len(self.problems) == 1 else "problems"
         return f"scenario has {len(self.problems)} {noun}:\n" + "\n".join(shown)
-
-
-class SolverUnavailableError(Exception):
-    """A requested solver backend is not installed or cannot run here."""
 
 
 class OutputError(Exception):
