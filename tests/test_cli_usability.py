@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from conftest import ROOT
+from tests.conftest import ROOT
 
 from tests.cli_run import invoke
 from tests.tiny_scenarios import write_scenario
@@ -145,3 +145,28 @@ def test_validate_lists_more_than_25_problems_and_no_echo_of_a_bad_row(tmp_path)
     assert text.count("supply.csv, row") == 30
     assert "roles.csv, row 3, column 'participation_rate'" in text
     assert "unknown role" not in text  # pa is referenced by arrs_roles, but its row was already reported
+
+
+def test_plan_console_speaks_plain_words_and_no_solver_terms(tmp_path):
+    scenario = write_scenario(tmp_path / "s", integer=True)
+    result, text = invoke(["plan", str(scenario), "--out", str(tmp_path / "plan")])
+    assert result.exit_code == 0, text
+    lines = text.splitlines()
+    assert lines[0].startswith("Plan for tiny (whole people): ")
+    assert re.search(r"^Targets: \d+ of \d+ met everywhere", text, re.M)
+    assert "  - 3 first contact physiotherapists per PCN by March 2023: met in 0 of 2 PCNs" in text
+    assert re.search(r"^People: \d+ recruited into new posts, [\d.]+ expected to leave", text, re.M)
+    assert "How each goal came out, in priority order:" in text
+    assert "priority-1 goals: " in text
+    for solver_term in ("objective p", "objective claims", "target x period", "NOT proven", "gap "):
+        assert solver_term not in text
+
+
+def test_plan_integer_flag_plans_whole_people_and_excludes_lp(tmp_path):
+    scenario = write_scenario(tmp_path / "s", integer=False)
+    result, text = invoke(["plan", str(scenario), "--out", str(tmp_path / "plan"), "--integer"])
+    assert result.exit_code == 0, text
+    plan = pd.read_csv(tmp_path / "plan" / "plan.csv")
+    assert (plan["starters"] == plan["starters"].round()).all() and plan["starters"].sum() > 0
+    result, text = invoke(["plan", str(scenario), "--out", str(tmp_path / "p2"), "--integer", "--lp"])
+    assert result.exit_code == 2 and "exclude each other" in text
