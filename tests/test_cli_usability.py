@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from tests.conftest import ROOT
 
 from tests.cli_run import invoke
+from tests.conftest import ROOT
 from tests.tiny_scenarios import write_scenario
 
 
