@@ -25,6 +25,9 @@ from enum import StrEnum
 import numpy as np
 import scipy.sparse as sp
 
+DEFAULT_GAP = 1e-4
+"""The relative gap at which a MIP level counts as solved, unless a user asks for another."""
+
 
 class SolverUnavailableError(Exception):
     """A requested solver backend is not installed or cannot run here."""
@@ -116,7 +119,7 @@ class Basis:
 @dataclass
 class SolveOptions:
     time_limit: float | None = None
-    mip_gap: float = 1e-4
+    mip_gap: float = DEFAULT_GAP
     threads: int = 1
     seed: int = 0
     verbose: bool = False

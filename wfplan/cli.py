@@ -26,6 +26,8 @@ from typing import Any
 
 import click
 
+from solvers import SOLVERS
+from solvers.base import DEFAULT_GAP
 from wfplan import output, run_inputs
 from wfplan.errors import (
     EXIT_USER_ERROR,
@@ -241,11 +243,11 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
 @scenario_arg
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
               help="Plan directory to write (atomically; see --force).")
-@click.option("--solver", type=click.Choice(["highs", "cbc", "cpsat", "scip"]), default="highs",
+@click.option("--solver", type=click.Choice(list(SOLVERS)), default="highs",
               show_default=True, help="Solver backend.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="Seconds for the whole solve; the best plan found is returned, labelled if not optimal.")
-@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True,
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=DEFAULT_GAP, show_default=True,
               help="Relative MIP gap at which a level counts as solved.")
 @click.option("--lp", "relax", is_flag=True, help="Solve the LP relaxation (fractional people).")
 @click.option("--integer", is_flag=True,
@@ -487,7 +489,7 @@ def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float |
 @click.option("--lp", "relax", is_flag=True, help="Plan scenarios as LPs (fractional people).")
 @click.option("--solver", type=click.Choice(_SOLVERS), default="highs", show_default=True)
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per plan.")
-@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=DEFAULT_GAP, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @user_errors
 def compare(base: Path, others: tuple[Path, ...], out_dir: Path, relax: bool, solver: str,
@@ -510,7 +512,7 @@ def compare(base: Path, others: tuple[Path, ...], out_dir: Path, relax: bool, so
 @click.option("--lp", "relax", is_flag=True, help="Plan as LPs (fractional people).")
 @click.option("--solver", type=click.Choice(_SOLVERS), default="highs", show_default=True)
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per plan.")
-@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=DEFAULT_GAP, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing sensitivity.csv / output directory.")
 @user_errors
 def sensitivity(scenario: Path, vary: str, value_range: str, out_dir: Path | None, relax: bool, solver: str,
@@ -587,8 +589,8 @@ def examples(out_dir: Path | None, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @click.option("--lp", "relax", is_flag=True, help="Solve LP relaxations (much faster).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds per sample.")
-@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=1e-4, show_default=True)
-@click.option("--solver", type=click.Choice(["highs", "cbc", "cpsat", "scip"]), default="highs", show_default=True)
+@click.option("--gap", type=click.FloatRange(min=0.0, max=1.0), default=DEFAULT_GAP, show_default=True)
+@click.option("--solver", type=click.Choice(list(SOLVERS)), default="highs", show_default=True)
 @click.option("--claims", is_flag=True, help="Also solve the ARRS claims level (slow; not needed for the figures).")
 @user_errors
 def sweep(scenario: Path, samples: int, vary: tuple[str, ...], grid: tuple[str, ...], seed: int, workers: int,

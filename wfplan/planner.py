@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from solvers.base import DEFAULT_GAP
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import Model
@@ -35,7 +36,7 @@ class PlanResult:
 
 
 def run_plan(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-             gap: float = 1e-4, integer: bool | None = None, threads: int = 1, workers: int = 1,
+             gap: float = DEFAULT_GAP, integer: bool | None = None, threads: int = 1, workers: int = 1,
              decompose: bool = True) -> PlanResult:
     """Plan a scenario end to end (no files written).
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solvers import Basis
+from solvers.base import DEFAULT_GAP
 from wfplan.scenario import Scenario
 from wfplan.workers import process_pool
 
@@ -126,7 +127,7 @@ class SweepOptions:
     solver: str = "highs"
     integer: bool | None = None
     time_limit: float | None = None
-    gap: float = 1e-4
+    gap: float = DEFAULT_GAP
     claims: bool = False
     warm_start: bool = True  # LP samples start from the base scenario's bases (see reference_bases)
 

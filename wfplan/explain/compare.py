@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solvers.base import DEFAULT_GAP
 from wfplan.output import FLOAT_FORMAT
 from wfplan.plan_reader import is_plan_dir, read_plan_directory
 from wfplan.scenario import KEYS, Scenario
@@ -151,7 +152,7 @@ def read_plan_dir(path: Path, label: str) -> PlanRun:
 
 
 def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", integer: bool | None = None,
-              time_limit: float | None = None, gap: float = 1e-4) -> Path:
+              time_limit: float | None = None, gap: float = DEFAULT_GAP) -> Path:
     """Plan a scenario (its overrides applied) and write its plan directory."""
     from wfplan.load import load_scenario
     from wfplan.overrides import apply_overrides
@@ -307,7 +308,7 @@ def compare_runs(runs: list[PlanRun]) -> Comparison:
 
 
 def compare(paths: list[Path], staging: Path, *, solver: str = "highs", integer: bool | None = None,
-            time_limit: float | None = None, gap: float = 1e-4, echo=None) -> Comparison:
+            time_limit: float | None = None, gap: float = DEFAULT_GAP, echo=None) -> Comparison:
     """Plan (or read) each path and compare them; plans made here go to ``staging/plans/LABEL``."""
     runs = []
     for path, label in zip(paths, unique_labels(paths), strict=True):

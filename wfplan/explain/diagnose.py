@@ -41,7 +41,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from solvers import SolveOptions, Status, get_solver
-from solvers.base import LinearProgram
+from solvers.base import DEFAULT_GAP, LinearProgram
 from wfplan.explain.common import (
     TOL,
     Activity,
@@ -441,7 +441,7 @@ def missed_goals(result, names: Names | None = None) -> list[DiagnosisItem]:
 
 
 def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer: bool | None = None,
-             time_limit: float | None = None, gap: float = 1e-4, result=None,
+             time_limit: float | None = None, gap: float = DEFAULT_GAP, result=None,
              families: tuple[str, ...] = FAMILIES) -> Diagnosis:
     """Diagnose a scenario (or a :class:`~wfplan.planner.PlanResult`, reusing its model).
 

@@ -26,14 +26,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers import Basis, SolveOptions, SolveResult, Status, get_solver
-from solvers.base import LinearProgram
+from solvers.base import DEFAULT_GAP, LinearProgram
 from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
 from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
 from wfplan.model.rounding import round_plan
 from wfplan.progress import step
 from wfplan.workers import process_pool
 
-DEFAULT_GAP = 1e-4
 """Relative gap at which a level counts as solved, unless the user asks for another."""
 
 WEIGHTED_LEVEL_WEIGHTS = {"budget": 1e3}
