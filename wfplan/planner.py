@@ -158,7 +158,7 @@ def summary_text(result: PlanResult) -> str:
     from wfplan import words
 
     s = plan_summary(result)
-    kind = "whole people" if s["integer"] else "fractional people (the LP version)"
+    kind = "whole people" if s["integer"] else "fractional people, the LP version"
     lines = [f"Plan for {s['scenario']} ({kind}): {words.plan_status(s)}"]
     if "goals" in s:
         g, t = s["goals"], s["totals"]
