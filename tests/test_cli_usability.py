@@ -157,7 +157,7 @@ def test_plan_console_speaks_plain_words_and_no_solver_terms(tmp_path):
     assert "  - 3 first contact physiotherapists per PCN by March 2023: met in 0 of 2 PCNs" in text
     assert re.search(r"^People: \d+ recruited into new posts, [\d.]+ expected to leave", text, re.M)
     assert "How each goal came out, in priority order:" in text
-    assert "priority-1 goals: " in text
+    assert "priority-1 goals (weighted shortfall" in text
     for solver_term in ("objective p", "objective claims", "target x period", "NOT proven", "gap "):
         assert solver_term not in text
 

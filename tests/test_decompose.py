@@ -115,8 +115,8 @@ def test_console_says_what_is_proven_about_each_unfinished_level() -> None:
                            "parts_without_bound": 2},
                           {"level": "final_cost", "status": "feasible", "bound": None, "gap": None}]}
     assert level_lines(summary) == [
-        "  priority-1 goals: 1, the best possible (proven)",
-        "  priority-2 goals: 14, at most 3 (21.4%) from the best possible, 11",
-        "  priority-3 goals: 2, not proven: 2 of 3 parts stopped before proving how close they are",
+        "  priority-1 goals (weighted shortfall: unmet appointments and people short of targets): 1, the best possible (proven)",
+        "  priority-2 goals (weighted shortfall: unmet appointments and people short of targets): 14, at most 3 (21.4%) from the best possible, 11",
+        "  priority-3 goals (weighted shortfall: unmet appointments and people short of targets): 2, not proven: 2 of 3 parts stopped before proving how close they are",
         "  cost: GBP 40.00m, not proven (no bound)",
     ]

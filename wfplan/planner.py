@@ -147,7 +147,9 @@ def level_lines(summary: dict[str, object]) -> list[str]:
         else:
             proof = "not proven (no bound)"
         amount = words.money_short(value) if level in ("budget", "final_cost") else words.number(value, 2)
-        lines.append(f"  {words.level_words(level)}: {amount}, {proof}")
+        unit = " (weighted shortfall: unmet appointments and people short of targets)" \
+            if level[1:].isdigit() and level.startswith("p") else ""
+        lines.append(f"  {words.level_words(level)}{unit}: {amount}, {proof}")
     return lines
 
 
