@@ -48,10 +48,13 @@ Rules (``t`` a period, ``ppy`` periods per year):
 * ARRS (quarter horizons): claim WTE <= FTE above the baseline (staff in post
   at ``arrs_baseline``, default 2018/19 Q4), <= the number cap (large-list cap
   from the threshold), 0 when the role has no terms in force that quarter;
-  ``claim_gbp = wte x min(annual_cost or cap, cap) x reimbursement / 4``; per
+  ``claim_gbp = wte x min(cost or cap, cap) x reimbursement / 4``, with ``cost``
+  the role's cost in the period's year (below); per
   PCN and year the claims <= entitlement (per weighted patient x weighted
   list, or per PCN); ``arrs.csv`` agrees.
-* costs: ``employment_cost = fte x annual_cost / ppy``; ``other_spend =
+* costs: ``employment_cost = fte x cost / ppy``, ``cost`` the ``role_costs`` row
+  of the period's financial year (else the latest earlier one, else
+  ``roles.annual_cost``); ``other_spend =
   employment_cost - arrs_claim_gbp``.
 * budgets: ``budgets.csv`` spend = the budget's roles' other spend in its area
   and year; overrun = ``max(spend - amount, 0)``.
@@ -87,10 +90,10 @@ SHORTFALL_NOISE = 1e-4
 MAX_REPORTS = 25
 """At most this many violations are listed per rule (then a count of the rest)."""
 
-QUANTITIES = ("starters", "replacements", "leavers", "released", "training_starts", "transitions_out",
+QUANTITIES = ("starters", "replacements", "leavers", "planned_leavers", "released", "training_starts", "transitions_out",
               "training_leavers", "transitions_in", "staff_headcount", "staff_fte", "vacancies", "short_time",
               "overstaffed", "employment_cost", "arrs_claim_wte", "arrs_claim_gbp", "other_spend")
-WHOLE = ("starters", "released", "training_starts", "short_time")
+WHOLE = ("starters", "released", "training_starts", "short_time", "planned_leavers")
 MONEY = ("employment_cost", "arrs_claim_gbp", "other_spend")
 PLAN_COLUMNS = ("pcn", "place", "role", "staff_group", "period", "year", *QUANTITIES)
 
@@ -177,6 +180,7 @@ def check_plan(scenario, tables, integer: bool) -> list[str]:
     if integer:
         _whole_numbers(ctx)
     implied0 = _stock_flow(ctx)
+    _known_leavers(ctx)
     _leavers(ctx, implied0)
     _transitions(ctx)
     _supply(ctx)
@@ -317,8 +321,8 @@ def _stock_flow(ctx: _Ctx) -> np.ndarray:
     """Check the balance; return the initial stock implied by the plan's first period."""
     a, rep = ctx.arr, ctx.report
     staff = a["staff_headcount"]
-    net = (a["starters"] + a["replacements"] + a["transitions_in"] - a["leavers"] - a["released"]
-           - a["transitions_out"] - a["training_leavers"])
+    net = (a["starters"] + a["replacements"] + a["transitions_in"] - a["leavers"] - a["planned_leavers"]
+           - a["released"] - a["transitions_out"] - a["training_leavers"])
     implied0 = staff[:, :, 0] - net[:, :, 0]
     P, R, T = staff.shape
     for t in range(1, T):
@@ -326,7 +330,7 @@ def _stock_flow(ctx: _Ctx) -> np.ndarray:
         for p, r in zip(*np.nonzero(np.abs(gap) > TOL * (1 + np.abs(staff[:, :, t]))), strict=True):
             rep.add("stock-flow", f"{ctx.cell(p, r, t)}: staff {staff[p, r, t]:.9g} != previous "
                     f"{staff[p, r, t - 1]:.9g} + starters + replacements + transitions_in - leavers - "
-                    f"released - transitions_out - training_leavers (off by {gap[p, r]:.6g})")
+                    f"planned_leavers - released - transitions_out - training_leavers (off by {gap[p, r]:.6g})")
     horizon = ctx.scenario.horizon
     before = horizon.label(horizon.first - 1)
     init = _stock_at(ctx, before, fte=False)
@@ -387,9 +391,72 @@ def _on_course(ctx: _Ctx) -> np.ndarray:
                            "course cannot be told apart (not checked)")
             continue
         on = np.zeros_like(starts[:, r, :])
-        for j in range(lead):
+        for j in range(min(lead, starts.shape[2])):
             on[:, j:] += starts[:, r, : starts.shape[2] - j]
         out[:, r, :] = on
+    return out
+
+
+def _whole_split(ctx: _Ctx, level: str, area: str, headcount: float) -> np.ndarray:
+    """Per PCN: a PCN row's people, or an area's split by registered list in whole
+    people (largest remainder: floors, then one each to the largest fractions)."""
+    out = np.zeros(len(ctx.pcns))
+    members = ctx.members(level, area)
+    if level == "pcn":
+        out[members] = headcount
+        return out
+    weights = ctx.lists[members]
+    exact = headcount * weights / weights.sum()
+    whole = np.floor(exact)
+    order = np.argsort(-(exact - whole), kind="stable")
+    whole[order[: int(round(headcount - whole.sum()))]] += 1
+    out[members] = whole
+    return out
+
+
+def _known_leavers(ctx: _Ctx) -> None:
+    """plan.csv's planned_leavers are the planned_leavers table's people, on their dates."""
+    expected = np.zeros(ctx.arr["planned_leavers"].shape)
+    t_index = {label: i for i, label in enumerate(ctx.labels)}
+    for row in ctx.scenario.table("planned_leavers").itertuples(index=False):
+        if row.role in ctx.roles and row.period in t_index:
+            expected[:, ctx.roles.index(row.role), t_index[row.period]] += _whole_split(
+                ctx, row.level, row.area, float(row.headcount))
+    got = ctx.arr["planned_leavers"]
+    for p, r, t in zip(*np.nonzero(np.abs(got - expected) > TOL), strict=True):
+        ctx.report.add("planned-leavers", f"{ctx.cell(p, r, t)}: planned_leavers {got[p, r, t]:.9g}, the "
+                       f"planned_leavers table gives {expected[p, r, t]:.9g}")
+
+
+def _trainees_at_start(ctx: _Ctx) -> dict[str, np.ndarray]:
+    """Trainees on course at the start (trainees_on_course), P x R x T each, their course
+    ending ``lead_periods`` after ``started`` (or at ``completes``): ``exits`` (the
+    successes leaving the from-role when it ends), ``exit_leavers`` (the rest),
+    ``completions`` (the successes joining the to-role), ``on`` (still on course at
+    the end of t) and ``before`` (on course at the end of t - 1)."""
+    shape = ctx.arr["staff_headcount"].shape
+    out = {name: np.zeros(shape) for name in ("exits", "completions", "on", "before", "exit_leavers")}
+    tr = ctx.scenario.table("transitions").set_index("transition")
+    horizon = ctx.scenario.horizon
+    periods = np.array(list(horizon.periods))
+    for row in ctx.scenario.table("trainees_on_course").itertuples(index=False):
+        if row.transition not in tr.index:
+            continue
+        course = tr.loc[row.transition]
+        if course["from_role"] not in ctx.roles or course["to_role"] not in ctx.roles:
+            continue
+        started = row.started if isinstance(row.started, str) and row.started else None
+        ends = horizon.index(started) + int(course["lead_periods"]) if started else horizon.index(row.completes)
+        people = _whole_split(ctx, row.level, row.area, float(row.headcount))
+        f, to = ctx.roles.index(course["from_role"]), ctx.roles.index(course["to_role"])
+        success = float(course["success_rate"])
+        out["on"][:, f, :] += people[:, None] * (periods < ends)[None, :]
+        out["before"][:, f, :] += people[:, None] * (periods <= ends)[None, :]
+        if periods[0] <= ends <= periods[-1]:
+            t = ends - periods[0]
+            out["exits"][:, f, t] += success * people
+            out["exit_leavers"][:, f, t] += (1.0 - success) * people
+            out["completions"][:, to, t] += success * people
     return out
 
 
@@ -401,8 +468,12 @@ def _leavers(ctx: _Ctx, implied0: np.ndarray) -> None:
     on_course = _on_course(ctx)
     prev = np.concatenate([implied0[:, :, None], staff[:, :, :-1]], axis=2)
     prev_course = np.concatenate([np.zeros((P, R, 1)), on_course[:, :, :-1]], axis=2)
+    # planned leavers leaving at t or later, and trainees on course at the start still on it at
+    # the end of t - 1, leave on their dates: attrition applies to the others
+    planned_from = np.cumsum(arr["planned_leavers"][:, :, ::-1], axis=2)[:, :, ::-1]
+    exempt = planned_from + _trainees_at_start(ctx)["before"]
     inflow = arr["starters"] + arr["replacements"]
-    expected = a[None, :, None] * (prev - prev_course) + e[None, :, None] * inflow
+    expected = a[None, :, None] * (prev - prev_course - exempt) + e[None, :, None] * inflow
     if ctx.ppy == 4:
         survive = 1.0 - (a + extra)
         for j in range(1, min(4, T - 1) + 1):
@@ -442,28 +513,35 @@ def _vacancies(ctx: _Ctx) -> None:
 
 
 def _transitions(ctx: _Ctx) -> None:
-    arr, rep = ctx.arr, ctx.report
+    """Course flows: those of trainees on course at the start (recomputed from the
+    table) taken out, the rest must be courses started in the plan."""
+    rep = ctx.report
+    at_start = _trainees_at_start(ctx)
+    arr = dict(ctx.arr)
+    arr["transitions_out"] = arr["transitions_out"] - at_start["exits"]
+    arr["training_leavers"] = arr["training_leavers"] - at_start["exit_leavers"]
+    arr["transitions_in"] = arr["transitions_in"] - at_start["completions"]
+    arr["staff_headcount"] = arr["staff_headcount"] - at_start["on"]  # room for courses started in the plan
     tr = ctx.scenario.table("transitions")
     tr = tr[tr["from_role"].isin(ctx.roles) & tr["to_role"].isin(ctx.roles)].reset_index(drop=True)
     columns = ("training_starts", "transitions_out", "training_leavers", "transitions_in")
-    if sum(float(arr[c].sum()) for c in columns) == 0:
+    if sum(float(np.abs(arr[c]).sum()) for c in columns) <= TOL:
         return
     if tr.empty:
         rep.add("transitions", "the plan has transitions but the scenario has none")
         return
     for p in range(len(ctx.pcns)):
-        if sum(float(arr[c][p].sum()) for c in columns) == 0:
+        if sum(float(np.abs(arr[c][p]).sum()) for c in columns) <= TOL:
             continue
-        if not _explained(ctx, tr, p):
+        if not _explained(ctx, arr, tr, p):
             rep.add("transitions", f"{ctx.pcns[p]}: training_starts, transitions_out, training_leavers and "
                     "transitions_in cannot be decomposed into the scenario's courses (lead, success rate, "
                     "max_per_period, max_share_of_destination, trainees in the from-role during their course)")
 
 
-def _explained(ctx: _Ctx, tr: pd.DataFrame, p: int) -> bool:
+def _explained(ctx: _Ctx, arr: dict[str, np.ndarray], tr: pd.DataFrame, p: int) -> bool:
     """Whether some course starts ``started[k, t]`` give PCN p's four transition
     columns, with people on a course counted in the from-role (a feasibility MILP)."""
-    arr = ctx.arr
     starts, out, left, into = (arr[c][p] for c in ("training_starts", "transitions_out", "training_leavers",
                                                      "transitions_in"))
     staff = arr["staff_headcount"][p]
@@ -580,8 +658,18 @@ def _permissions(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- ARRS and money
 
 
-def _annual_cost(ctx: _Ctx, role: str) -> float:
-    return ctx.role_value(role, "annual_cost")
+def _annual_cost(ctx: _Ctx, role: str, year: str) -> float:
+    """Cost per WTE of ``role`` in financial ``year``: its ``role_costs`` row for the
+    year, else its latest earlier row, else ``roles.annual_cost``."""
+    table = ctx.scenario.table("role_costs")
+    rows = table[table["role"] == role]
+    start = FinancialYear.parse(year).start
+    best, best_start = math.nan, None
+    for row_year, amount in zip(rows["year"], rows["annual_cost"], strict=True):
+        row_start = FinancialYear.parse(row_year).start
+        if row_start <= start and (best_start is None or row_start > best_start):
+            best, best_start = float(amount), row_start
+    return best if best_start is not None else ctx.role_value(role, "annual_cost")
 
 
 def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
@@ -604,7 +692,7 @@ def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
             if best is None:
                 continue
             cap_gbp = float(best["cap_per_wte"])
-            cost = _annual_cost(ctx, role)
+            cost = _annual_cost(ctx, role, q.year.label)
             cost = cap_gbp if math.isnan(cost) or cost <= 0 else cost
             rate[:, r, t] = min(cost, cap_gbp) * float(best["reimbursement_rate"]) / 4.0
             number = _num(best["max_wte_per_pcn"], np.inf)
@@ -691,8 +779,9 @@ def _arrs(ctx: _Ctx) -> None:
 
 def _costs(ctx: _Ctx) -> None:
     rep, arr = ctx.report, ctx.arr
-    cost = np.array([_num(_annual_cost(ctx, r), 0.0) for r in ctx.roles])
-    expected = arr["staff_fte"] * cost[None, :, None] / ctx.ppy
+    cost = np.array([[_num(_annual_cost(ctx, r, ctx.year_of(label)), 0.0) for label in ctx.labels]
+                     for r in ctx.roles])
+    expected = arr["staff_fte"] * cost[None, :, :] / ctx.ppy
     for p, r, t in zip(*np.nonzero(np.abs(arr["employment_cost"] - expected) > MONEY_TOL + TOL * expected),
                        strict=True):
         rep.add("cost", f"{ctx.cell(p, r, t)}: employment_cost {arr['employment_cost'][p, r, t]:.6f} != FTE x "

@@ -2,7 +2,8 @@
 
 A plan directory holds:
 
-* ``plan.csv``: PCN x role x period: starters (by source), leavers, releases,
+* ``plan.csv``: PCN x role x period: starters (by source), leavers (expected
+  attrition), planned leavers (known, on their dates), releases,
   transitions, staff in post (headcount and FTE), cost, ARRS claim;
 * ``arrs.csv``: entitlement, claims and headroom per PCN and year;
 * ``goals.csv``: each target and demand goal: required, achieved, shortfall;
@@ -66,7 +67,15 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     short = _clean(val.get("short_time", zeros), integer)
     over = val.get("overstaffed", zeros)
     vacancies = _clean(val.get("vacancies", zeros), False)
-    trans_out, trans_in, course_leavers, course_starts = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+    # trainees on course at the start: their courses end on their dates, like those started in the plan
+    trans_in = inputs.course_completions_by_role.copy()
+    trans_out = zeros.copy()
+    course_leavers = zeros.copy()
+    for k, (ri, success) in enumerate(zip(inputs.transitions["from_ri"], inputs.transitions["success_rate"],
+                                          strict=True)):
+        trans_out[:, ri, :] += success * inputs.course_exits[:, k, :]
+        course_leavers[:, ri, :] += (1.0 - success) * inputs.course_exits[:, k, :]
+    course_starts = zeros.copy()
     tr = inputs.transitions
     if "started" in val:
         started = _clean(val["started"], integer)
@@ -80,10 +89,8 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
             trans_in[:, tr["to_ri"].iloc[k], :] += _clean(val["completed"][:, k, :], False)
     claim = np.where(inputs.arrs_rate > 0, val.get("claim_wte", zeros), 0.0)
     claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)
-    part = inputs.participation[None, :, None]
-    ppy = inputs.horizon.periods_per_year
-    fte = stock * part
-    cost = fte * (inputs.annual_cost / ppy)[None, :, None]
+    fte = stock * inputs.participation[None, :, None]
+    cost = stock * inputs.cost_per_head[None]
     claim_gbp = claim * inputs.arrs_rate
 
     pcn_place = inputs.scenario.pcns["place"].reindex(inputs.pcns).to_numpy()
@@ -96,6 +103,7 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
         "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
         "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
         "starters": starters.ravel(), "replacements": replacements.ravel(), "leavers": leavers.ravel(),
+        "planned_leavers": inputs.planned_leavers.ravel(),
         "released": released.ravel(), "training_starts": course_starts.ravel(), "transitions_out": trans_out.ravel(),
         "training_leavers": course_leavers.ravel(), "transitions_in": trans_in.ravel(),
         "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "vacancies": vacancies.ravel(),
@@ -188,6 +196,8 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
                                        ("inflow", "replacement", "Recruited to replace leavers (expected)"),
                                        ("inflow", "transition_in", "From training or retraining"),
                                        ("outflow", "leavers", "Leavers (expected)"),
+                                       ("outflow", "planned_leavers",
+                                        "Known leavers (retirements, contracts ending: planned_leavers)"),
                                        ("outflow", "released", "Released (redundancy)"),
                                        ("outflow", "transition_out", "Into another role after training or retraining"),
                                        ("outflow", "training_leavers",
@@ -198,7 +208,9 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
     parts = []
     for column, direction, flow in (("starters", "inflow", "recruitment"), ("replacements", "inflow", "replacement"),
                                     ("transitions_in", "inflow", "transition_in"),
-                                    ("leavers", "outflow", "leavers"), ("released", "outflow", "released"),
+                                    ("leavers", "outflow", "leavers"),
+                                    ("planned_leavers", "outflow", "planned_leavers"),
+                                    ("released", "outflow", "released"),
                                     ("transitions_out", "outflow", "transition_out"),
                                     ("training_leavers", "outflow", "training_leavers")):
         part = plan[["pcn", "role", "period", column]].rename(columns={column: "headcount", "pcn": "area"})

@@ -130,7 +130,6 @@ def build(inputs: ModelInputs) -> Model:
     """Build the whole model as array blocks."""
     m = ModelBuilder()
     P, R, T = inputs.shape
-    ppy = inputs.horizon.periods_per_year
     integer = inputs.integer
     part = inputs.participation[None, :, None]
 
@@ -154,8 +153,10 @@ def build(inputs: ModelInputs) -> Model:
                                  integer=integer, mask=np.broadcast_to(short_ok[None, :, None], (P, R, T)))
 
     # --- stock and flow --------------------------------------------------
-    rhs = np.zeros((P, R, T))
-    rhs[:, :, 0] = inputs.initial
+    # known flows are constants: planned leavers and trainees on course at the start leaving
+    # on their dates, the successes among those trainees joining their to-role
+    rhs = inputs.course_completions_by_role - inputs.planned_leavers - inputs.course_exits_by_role
+    rhs[:, :, 0] += inputs.initial
     balance = m.add_constraints("balance", (P, R, T), lower=rhs, upper=rhs)
     m.add_terms(balance, stock, 1.0)
     m.add_terms(balance[:, :, 1:], stock[:, :, :-1], -1.0)
@@ -167,8 +168,9 @@ def build(inputs: ModelInputs) -> Model:
     # leavers are the data's expected attrition, in both modes (see module docstring)
     a = inputs.attrition[None, :, None]
     e = inputs.entry_loss[None, :, None]
-    expected_initial = np.zeros((P, R, T))
-    expected_initial[:, :, 0] = inputs.attrition[None, :] * inputs.initial
+    # people who leave on a known date (planned leavers, trainees on course) are not also subject to attrition
+    expected_initial = -a * inputs.attrition_exempt
+    expected_initial[:, :, 0] += inputs.attrition[None, :] * inputs.initial
     leaver_rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
     m.add_terms(leaver_rows, leavers, 1.0)
     m.add_terms(leaver_rows[:, :, 1:], stock[:, :, :-1], -a)
@@ -192,7 +194,14 @@ def build(inputs: ModelInputs) -> Model:
         m.add_terms(rows, np.where(refillable, leavers, -1), -1.0)
         m.add_terms(rows, replacements, 1.0)
 
-    _transitions(m, inputs, stock, balance, leaver_rows)
+    held_rows = _transitions(m, inputs, stock, balance, leaver_rows)
+    held = inputs.held_in_post
+    for r in np.flatnonzero(held.any(axis=(0, 2))):
+        if r in held_rows:
+            continue
+        # people leaving on a known later date are still in post: nobody releases or retrains them
+        rows = m.add_constraints(f"held_in_post[{inputs.roles[r]}]", (P, T), lower=held[:, r, :])
+        m.add_terms(rows, stock[:, r, :], 1.0)
 
     # --- recruitment supply ---------------------------------------------
     sup = inputs.supply
@@ -232,9 +241,8 @@ def build(inputs: ModelInputs) -> Model:
             m.add_terms(rows[i], claim[pi, :, ts], inputs.arrs_rate[pi, :, ts])
 
     # --- spend --------------------------------------------------------------
-    cost_fte = (inputs.annual_cost / ppy)[None, :, None] * part  # GBP per head per period
     spend_terms: list[tuple[np.ndarray, np.ndarray]] = [
-        (stock, np.broadcast_to(cost_fte, (P, R, T))),
+        (stock, np.broadcast_to(inputs.cost_per_head[None], (P, R, T))),
         (released, np.broadcast_to(np.nan_to_num(inputs.redundancy_cost)[None, :, None], (P, R, T))),
         (over, np.broadcast_to(np.nan_to_num(inputs.over_cost)[None, :, None], (P, R, T))),
         (short_time, np.broadcast_to(np.nan_to_num(inputs.short_cost)[None, :, None], (P, R, T))),
@@ -300,16 +308,18 @@ def claim_upper_bound(inputs: ModelInputs) -> np.ndarray:
 
 
 def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray,
-                 leaver_rows: np.ndarray) -> None:
+                 leaver_rows: np.ndarray) -> set[int]:
     """Training pipelines and retraining: whole people start (``started``), and
     at the course end they all leave the from-role; the success rate's share
     joins the to-role (``completed``, an expected value like attrition) and the
     rest leave the workforce (reported as transition leavers).  While on a
     course, people are not also subject to the from-role's attrition: the
-    success rate is their leaving rate."""
+    success rate is their leaving rate.  Returns the roles whose staff in post
+    are kept at or above the people on a course and those held in post
+    (:attr:`ModelInputs.held_in_post`)."""
     tr = inputs.transitions
     if tr.empty:
-        return
+        return set()
     P, R, T = inputs.shape
     K = len(tr)
     max_per = tr["max_per_period"].astype(float).fillna(np.inf).to_numpy()
@@ -332,8 +342,9 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
     # people on a course at the end of t (started in (t - lead, t]) are part of the
     # from-role's stock at t, and not part of its attrition at t + 1
     attrition = inputs.attrition
+    held = inputs.held_in_post
     for r in np.unique(from_ri[lead > 0]):
-        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=0.0)
+        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=-held[:, r, :])
         m.add_terms(rows, stock[:, r, :], -1.0)
         for k in np.flatnonzero((from_ri == r) & (lead > 0)):
             for j in range(min(lead[k], T)):
@@ -345,6 +356,7 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
         rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0)
         m.add_terms(rows, started[:, k, :], 1.0)
         m.add_terms(rows, stock[:, to_ri[k], :], -share[k])
+    return {int(r) for r in np.unique(from_ri[lead > 0])}
 
 
 def _budgets(m: ModelBuilder, inputs: ModelInputs, spend_terms: list[tuple[np.ndarray, np.ndarray]],
