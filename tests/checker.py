@@ -15,13 +15,13 @@ the plan keeps every rule.
 Rules (``t`` a period, ``ppy`` periods per year):
 
 * stock and flow per (PCN, role, period): ``staff[t] = staff[t-1] + starters +
-  replacements + transitions_in - leavers - released - transitions_out -
-  training_leavers``, with ``staff[-1]`` the staff in post at the end of the
+  replacements + transitions_in - leavers - planned_leavers - released -
+  transitions_out - training_leavers``, with ``staff[-1]`` the staff in post at the end of the
   period before the horizon (PCN rows exactly; system/place rows apportioned
   to PCNs by registered list: the area's total exactly, each PCN within one
   person of its list share); ``staff_fte = staff x participation``.
 * leavers, in both modes, are the data's expectation: ``a x (staff[t-1] -
-  on a course at t-1) + e x (starters + replacements)[t]``, plus, for quarter
+  on a course at t-1 - known leavers) + e x (starters + replacements)[t]``, plus, for quarter
   steps, the first-year rate's excess on the recruits of the four quarters
   before (``(q1 - a) x (1 - q1)^(j-1) x inflow[t-j]``; none for a training
   grade, whose recruits' leaving is their course's non-completion), with
@@ -46,12 +46,26 @@ Rules (``t`` a period, ``ppy`` periods per year):
   total; short-time only with a cost, within its limit.
 * non-negativity of every quantity (including ``other_spend``).
 * ARRS (quarter horizons): claim WTE <= FTE above the baseline (staff in post
-  at ``arrs_baseline``, default 2018/19 Q4), <= the number cap (large-list cap
+  at ``arrs_baseline``, default 2018/19 Q4) less the FTE of staff recruited
+  through a route not claimable in their year (``staff_not_claimable``), <= the number cap (large-list cap
   from the threshold), 0 when the role has no terms in force that quarter;
   ``claim_gbp = wte x min(cost or cap, cap) x reimbursement / 4``, with ``cost``
   the role's cost in the period's year (below); per
-  PCN and year the claims <= entitlement (per weighted patient x weighted
-  list, or per PCN); ``arrs.csv`` agrees.
+  PCN and year the claims of roles paid from the main sum <= entitlement (per
+  weighted patient x weighted list, or per PCN), and those of roles whose
+  terms name a ring-fenced ``pot`` <= that pot's sum (``arrs_pots``);
+  ``arrs.csv`` agrees.
+* known leavers: ``planned_leavers`` is the planned_leavers table's people per
+  PCN and period (area rows split by registered list, largest remainder); they
+  and trainees on course at the start (``trainees_on_course``, course ending
+  ``lead`` after ``started`` or at ``completes``) are not subject to attrition
+  until they leave; those trainees' courses end on their dates, the success
+  rate's share moving to the to-role.
+* routes (``recruitment_routes``): ``recruits_not_claimable`` are recruits
+  through a route not claimable in their year (none where there is no such
+  route); ``staff_not_claimable`` follows them with the role's leaving rates;
+  a supply row naming a route limits that route's recruits (checked where the
+  route is the role's only claimable or only not-claimable route that year).
 * costs: ``employment_cost = fte x cost / ppy``, ``cost`` the ``role_costs`` row
   of the period's financial year (else the latest earlier one, else
   ``roles.annual_cost``); ``other_spend =
@@ -91,7 +105,8 @@ MAX_REPORTS = 25
 """At most this many violations are listed per rule (then a count of the rest)."""
 
 QUANTITIES = ("starters", "replacements", "leavers", "planned_leavers", "released", "training_starts", "transitions_out",
-              "training_leavers", "transitions_in", "staff_headcount", "staff_fte", "vacancies", "short_time",
+              "training_leavers", "transitions_in", "staff_headcount", "staff_fte", "vacancies",
+              "recruits_not_claimable", "staff_not_claimable", "short_time",
               "overstaffed", "employment_cost", "arrs_claim_wte", "arrs_claim_gbp", "other_spend")
 WHOLE = ("starters", "released", "training_starts", "short_time", "planned_leavers")
 MONEY = ("employment_cost", "arrs_claim_gbp", "other_spend")
@@ -184,6 +199,7 @@ def check_plan(scenario, tables, integer: bool) -> list[str]:
     _leavers(ctx, implied0)
     _transitions(ctx)
     _supply(ctx)
+    _routes(ctx)
     _permissions(ctx)
     _arrs(ctx)
     _costs(ctx)
@@ -614,6 +630,10 @@ def _supply(ctx: _Ctx) -> None:
             continue
         r, t = r_index[row["role"]], t_index[row["period"]]
         members = ctx.members(row["level"], row["area"])
+        route = row.get("route")
+        if isinstance(route, str) and route:
+            _route_supply(ctx, row, r, t, members)
+            continue
         total = inflow[members, r, t].sum()
         limit = float(row["max_starters"])
         if total > limit + _tol(limit):
@@ -623,6 +643,64 @@ def _supply(ctx: _Ctx) -> None:
     for p, r, t in zip(*np.nonzero((inflow > TOL) & ~covered), strict=True):
         rep.add("supply", f"{ctx.cell(p, r, t)}: {inflow[p, r, t]:.9g} recruited but no supply row covers "
                 "this PCN and period (a role without supply is not recruited)")
+
+
+def _routes_by_year(ctx: _Ctx) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """(role, year) -> (claimable routes, routes not claimable) from recruitment_routes."""
+    out: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for row in ctx.scenario.table("recruitment_routes").itertuples(index=False):
+        claimable, not_claimable = out.setdefault((row.role, row.year), ([], []))
+        (claimable if bool(row.arrs_claimable) else not_claimable).append(row.route)
+    return out
+
+
+def _route_supply(ctx: _Ctx, row: pd.Series, r: int, t: int, members: list[int]) -> None:
+    """A supply row naming a route: that route's recruits within the limit, where the
+    plan tells them apart (the role's only route of its kind, claimable or not, that year)."""
+    arr = ctx.arr
+    claimable, not_claimable = _routes_by_year(ctx).get((row["role"], ctx.year_of(row["period"])), ([], []))
+    recruits = arr["recruits_not_claimable"][members, r, t]
+    if not_claimable == [row["route"]]:
+        total = recruits.sum()
+    elif claimable == [row["route"]]:
+        total = (arr["starters"][members, r, t] + arr["replacements"][members, r, t] - recruits).sum()
+    else:
+        return  # one of several routes of its kind: the plan does not give them one by one
+    limit = float(row["max_starters"])
+    if total > limit + _tol(limit):
+        ctx.report.add("route-supply", f"{row['role']} {row['period']} {row['level']} {row['area']} route "
+                       f"{row['route']}: {total:.9g} recruits > max_starters {limit:.9g}")
+
+
+def _routes(ctx: _Ctx) -> None:
+    """Recruits through routes not claimable in their year (recruits_not_claimable) are some of the
+    recruits, none where the role has no such route that year; those in post
+    (staff_not_claimable) leave at the role's rates, as the other recruits do."""
+    arr, rep = ctx.arr, ctx.report
+    a, e, extra = _attrition_rates(ctx)
+    routes = _routes_by_year(ctx)
+    recruits, staff = arr["recruits_not_claimable"], arr["staff_not_claimable"]
+    inflow = arr["starters"] + arr["replacements"]
+    P, R, T = recruits.shape
+    for r, role in enumerate(ctx.roles):
+        for t, label in enumerate(ctx.labels):
+            has_route = bool(routes.get((role, ctx.year_of(label)), ([], []))[1])
+            for p in range(P):
+                got = recruits[p, r, t]
+                if (not has_route and abs(got) > TOL) or got > inflow[p, r, t] + _tol(inflow[p, r, t]):
+                    rep.add("routes", f"{ctx.cell(p, r, t)}: recruits_not_claimable {got:.9g} (recruits "
+                            f"{inflow[p, r, t]:.9g}; a route not claimable that year: {has_route})")
+    expected = np.zeros((P, R, T))
+    survive = 1.0 - (a + extra)
+    for t in range(T):
+        before = expected[:, :, t - 1] if t else 0.0
+        expected[:, :, t] = (1.0 - a)[None, :] * before + (1.0 - e)[None, :] * recruits[:, :, t]
+        if ctx.ppy == 4:
+            for j in range(1, min(4, t) + 1):
+                expected[:, :, t] -= (extra * survive ** (j - 1))[None, :] * recruits[:, :, t - j]
+    for p, r, t in zip(*np.nonzero(np.abs(staff - expected) > TOL * (1 + np.abs(expected))), strict=True):
+        rep.add("routes", f"{ctx.cell(p, r, t)}: staff_not_claimable {staff[p, r, t]:.9g} != recruits through "
+                f"routes not claimable less their leavers {expected[p, r, t]:.9g}")
 
 
 def _permissions(ctx: _Ctx) -> None:
@@ -672,12 +750,14 @@ def _annual_cost(ctx: _Ctx, role: str, year: str) -> float:
     return best if best_start is not None else ctx.role_value(role, "annual_cost")
 
 
-def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
-    """Per PCN, role, period: GBP per claimed WTE per period (0 = not eligible) and the WTE cap."""
+def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per PCN, role, period: GBP per claimed WTE per period (0 = not eligible), the WTE
+    cap, and per role and period the ring-fenced pot that pays the claims ('' = the main sum)."""
     P, R, T = ctx.arr["staff_headcount"].shape
     rate, cap = np.zeros((P, R, T)), np.full((P, R, T), np.inf)
+    pots = np.full((R, T), "", dtype=object)
     if ctx.step != "quarter":
-        return rate, cap
+        return rate, cap, pots
     terms = ctx.scenario.table("arrs_roles")
     for t, label in enumerate(ctx.labels):
         q = Quarter.parse(label)
@@ -701,7 +781,8 @@ def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
             if math.isfinite(number) and not math.isnan(threshold) and not math.isnan(large):
                 wte[ctx.lists >= threshold] = large
             cap[:, r, t] = wte
-    return rate, cap
+            pots[r, t] = best["pot"] if isinstance(best["pot"], str) else ""
+    return rate, cap, pots
 
 
 def _entitlements(ctx: _Ctx) -> dict[tuple[int, str], float]:
@@ -720,10 +801,23 @@ def _entitlements(ctx: _Ctx) -> dict[tuple[int, str], float]:
     return out
 
 
+def _pot_entitlements(ctx: _Ctx) -> dict[tuple[int, str, str], float]:
+    """(PCN, year, pot) -> the ring-fenced sum from arrs_pots (per weighted patient or per PCN)."""
+    weighted = ctx.scenario.pcns["weighted_list"].reindex(ctx.pcns).astype(float)
+    weighted = weighted.fillna(ctx.scenario.pcns["registered_list"].reindex(ctx.pcns).astype(float)).to_numpy()
+    out = {}
+    for row in ctx.scenario.table("arrs_pots").to_dict("records"):
+        per_pcn = _num(row["entitlement_per_pcn"])
+        for p in range(len(ctx.pcns)):
+            out[p, row["year"], row["pot"]] = per_pcn if not math.isnan(per_pcn) else \
+                float(row["entitlement_per_weighted_patient"]) * weighted[p]
+    return out
+
+
 def _arrs(ctx: _Ctx) -> None:
     rep, arr = ctx.report, ctx.arr
     claim, gbp = arr["arrs_claim_wte"], arr["arrs_claim_gbp"]
-    rate, cap = _arrs_terms(ctx)
+    rate, cap, pots = _arrs_terms(ctx)
     eligible = rate > 0
     for p, r, t in zip(*np.nonzero(~eligible & ((np.abs(claim) > TOL) | (np.abs(gbp) > MONEY_TOL))), strict=True):
         rep.add("arrs-eligibility", f"{ctx.cell(p, r, t)}: claims {claim[p, r, t]:.9g} WTE "
@@ -733,7 +827,9 @@ def _arrs(ctx: _Ctx) -> None:
     base = _stock_at(ctx, baseline_label, fte=True)
     base_fte = np.where(np.isfinite(base.slack), base.value, 0.0)
     fte = arr["staff_fte"]
-    above = np.maximum(fte - base_fte[:, :, None], 0.0)
+    # staff recruited through a route that is not claimable are never claimed (the 12-month rule)
+    part = np.array([ctx.role_value(r, "participation_rate", 1.0) for r in ctx.roles])
+    above = np.maximum(fte - arr["staff_not_claimable"] * part[None, :, None] - base_fte[:, :, None], 0.0)
     for p, r, t in zip(*np.nonzero(eligible & (claim > above + TOL * (1 + fte))), strict=True):
         rep.add("arrs-fte", f"{ctx.cell(p, r, t)}: claim {claim[p, r, t]:.9g} WTE > FTE {fte[p, r, t]:.9g} "
                 f"above the {baseline_label} baseline {base_fte[p, r]:.9g}")
@@ -746,11 +842,20 @@ def _arrs(ctx: _Ctx) -> None:
                 f"GBP {rate[p, r, t]:.4f} = {expected[p, r, t]:.6f}")
     entitlement = _entitlements(ctx)
     years = np.array([ctx.year_of(label) for label in ctx.labels])
-    claims = {}
+    claims, ring_fenced = {}, {}
+    main = np.where((pots == "")[None], gbp, 0.0)
+    pot_amounts = _pot_entitlements(ctx)
     for p in range(len(ctx.pcns)):
         for year in dict.fromkeys(years):
-            total = float(gbp[p][:, years == year].sum())
+            for pot in sorted(set(pots[:, years == year].ravel()) - {""}):
+                paid = float(gbp[p][(pots == pot) & (years == year)[None, :]].sum())
+                amount = pot_amounts.get((p, year, pot))
+                if amount is None or paid > amount + MONEY_TOL:
+                    rep.add("arrs-pot", f"{ctx.pcns[p]} {year}: claims GBP {paid:.6f} from ring-fenced pot {pot} "
+                            f"of GBP {amount}")
+            total = float(main[p][:, years == year].sum())
             claims[p, year] = total
+            ring_fenced[p, year] = float(gbp[p][:, years == year].sum()) - total
             ent = entitlement.get((p, year))
             if ent is None:
                 if total > MONEY_TOL:
@@ -768,8 +873,11 @@ def _arrs(ctx: _Ctx) -> None:
         if ent is None:
             rep.add("arrs-table", f"arrs.csv has a row for {row['pcn']} {row['year']} with no entitlement rule")
             continue
+        pot_total = sum(v for (q, y, _), v in pot_amounts.items() if (q, y) == key)
         for column, want in (("entitlement", ent), ("claims", claims.get(key, 0.0)),
-                             ("headroom", ent - claims.get(key, 0.0))):
+                             ("headroom", ent - claims.get(key, 0.0)),
+                             ("ring_fenced_entitlement", pot_total),
+                             ("ring_fenced_claims", ring_fenced.get(key, 0.0))):
             if abs(float(row[column]) - want) > MONEY_TOL + TOL * abs(want):
                 rep.add("arrs-table", f"arrs.csv {row['pcn']} {row['year']}: {column} {float(row[column]):.6f}, "
                         f"recomputed {want:.6f}")

@@ -146,3 +146,111 @@ def test_a_trainee_not_on_a_course_is_subject_to_attrition_and_one_on_a_course_i
     a = 1 - 0.9 ** 0.25
     assert cells(tables, "breckland", "tna", "staff_headcount") == pytest.approx(
         [2 + (1 - a) ** n for n in range(1, 5)])
+
+
+# --------------------------------------------------------------------------- 2025/26: routes, one sum, no caps
+
+NURSE_ROLES = TABLES["roles"] + ("gp,General practitioner,GP,1,105882,6000,practice\n"
+                                 "gpn,General practice nurse (experienced),Nurses,1,50000,4000,practice\n")
+YEAR_2025 = ("2025/26 Q1", "2025/26 Q2", "2025/26 Q3", "2025/26 Q4")
+ARRS_2025 = ("year,entitlement_per_weighted_patient,combined_pot,no_number_caps\n"
+             "2025/26,26.631,true,true\n")
+ROLES_2025 = ("year,role,reimbursement_rate,cap_per_wte,uncapped\n"
+              "2025/26,fcp,1,66972,true\n2025/26,pa,1,64907,true\n"
+              "2025/26,gp,1,105882,true\n2025/26,gpn,1,53319,true\n")
+TWELVE_MONTH_RULE = ("year,role,route,label,arrs_claimable\n"
+                     "2025/26,gpn,external,Not employed by the PCN or a member practice in the last 12 months,true\n"
+                     "2025/26,gpn,member_practice,Employed by the PCN or a member practice in the last 12 months,false\n")
+BUDGETS_2025 = "budget,year,level,area,amount\npractice,2025/26,system,tinysys,\n"
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_a_starter_through_a_route_that_is_not_claimable_gives_no_claim(tmp_path, integer):
+    """One nurse per PCN by 2025/26 Q1, no attrition.  Breckland can only recruit one
+    who worked at a member practice in the last 12 months (the external route has no
+    supply there): she is in post but never claimed.  Mid Norfolk recruits externally
+    and claims her: 1 WTE x min(50,000, 53,319) / 4 = GBP 12,500 a quarter."""
+    supply = ("role,level,area,period,max_starters,route\n"
+              "gpn,pcn,breckland,2025/26 Q1,1,member_practice\ngpn,pcn,breckland,2025/26 Q1,0,external\n"
+              "gpn,pcn,mid_norfolk,2025/26 Q1,1,external\ngpn,pcn,mid_norfolk,2025/26 Q1,0,member_practice\n")
+    tables = plan(tmp_path, {
+        "roles": NURSE_ROLES, "attrition": "role,annual_rate,first_year_annual_rate\ngpn,0,\n",
+        "targets": NO_TARGETS + "gpn_1,gpn,per_pcn,1,headcount,2025/26 Q1,at_least,1,1,false\n",
+        "supply": supply, "recruitment_routes": TWELVE_MONTH_RULE,
+        "arrs_years": ARRS_2025, "arrs_roles": ROLES_2025, "budgets": BUDGETS_2025,
+    }, integer, start="2025/26 Q1", end="2025/26 Q4")
+    assert cells(tables, "breckland", "gpn", "staff_headcount") == pytest.approx([1.0] * 4)
+    assert cells(tables, "breckland", "gpn", "recruits_not_claimable") == pytest.approx([1.0, 0, 0, 0], abs=1e-6)
+    assert cells(tables, "breckland", "gpn", "staff_not_claimable") == pytest.approx([1.0] * 4)
+    assert cells(tables, "breckland", "gpn", "arrs_claim_gbp") == pytest.approx([0.0] * 4, abs=1e-6)
+    assert cells(tables, "mid_norfolk", "gpn", "recruits_not_claimable") == pytest.approx([0.0] * 4, abs=1e-6)
+    assert cells(tables, "mid_norfolk", "gpn", "arrs_claim_gbp") == pytest.approx([12500.0] * 4)
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_route_supply_limits_each_route_and_the_claimable_route_is_used_first(tmp_path, integer):
+    """Three nurses wanted at Breckland by Q1; at most two external recruits and two from
+    member practices: two come externally (claimed), one from a member practice (not)."""
+    supply = ("role,level,area,period,max_starters,route\n"
+              "gpn,pcn,breckland,2025/26 Q1,2,external\ngpn,pcn,breckland,2025/26 Q1,2,member_practice\n")
+    tables = plan(tmp_path, {
+        "roles": NURSE_ROLES, "attrition": "role,annual_rate,first_year_annual_rate\ngpn,0,\n",
+        "targets": ("target,role,basis,quantity,unit,area,by,kind,priority,penalty,hard\n"
+                    "gpn_3,gpn,per_pcn,3,headcount,breckland,2025/26 Q1,at_least,1,1,false\n"),
+        "supply": supply, "recruitment_routes": TWELVE_MONTH_RULE,
+        "arrs_years": ARRS_2025, "arrs_roles": ROLES_2025, "budgets": BUDGETS_2025,
+    }, integer, start="2025/26 Q1", end="2025/26 Q4")
+    breckland = tables.plan[(tables.plan["pcn"] == "breckland") & (tables.plan["role"] == "gpn")]
+    assert breckland["starters"].sum() + breckland["replacements"].sum() == pytest.approx(3.0)
+    assert cells(tables, "breckland", "gpn", "recruits_not_claimable") == pytest.approx([1.0, 0, 0, 0], abs=1e-6)
+    assert cells(tables, "breckland", "gpn", "arrs_claim_wte") == pytest.approx([2.0] * 4)
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_a_pcn_claims_a_gp_and_three_nurses_from_the_one_2025_26_sum_with_no_number_cap(tmp_path, integer):
+    """Breckland holds a GP and three nurses (in post at the start, after the 2019
+    baseline): all four are claimed, GP at GBP 105,882 / 4 and nurses at
+    min(50,000, 53,319) / 4 a quarter, GBP 255,882 a year, well within its one sum of
+    26.631 x 42,514 = GBP 1,132,190.33."""
+    tables = plan(tmp_path, {
+        "roles": NURSE_ROLES, "attrition": "role,annual_rate,first_year_annual_rate\ngp,0,\ngpn,0,\n",
+        "staff_in_post": "level,area,role,as_at,headcount\npcn,breckland,gp,2024/25 Q4,1\npcn,breckland,gpn,2024/25 Q4,3\n",
+        "targets": ("target,role,basis,quantity,unit,area,by,kind,priority,penalty,hard\n"
+                    "gp_1,gp,per_pcn,1,headcount,breckland,2025/26 Q1,at_least,1,1,false\n"
+                    "gpn_3,gpn,per_pcn,3,headcount,breckland,2025/26 Q1,at_least,1,1,false\n"),
+        "supply": "role,level,area,period,max_starters\n",
+        "arrs_years": ARRS_2025, "arrs_roles": ROLES_2025, "budgets": BUDGETS_2025,
+    }, integer, start="2025/26 Q1", end="2025/26 Q4")
+    assert cells(tables, "breckland", "gp", "arrs_claim_wte") == pytest.approx([1.0] * 4)
+    assert cells(tables, "breckland", "gpn", "arrs_claim_wte") == pytest.approx([3.0] * 4)
+    arrs = tables.arrs.set_index(["pcn", "year"])
+    assert arrs.loc[("breckland", "2025/26"), "entitlement"] == pytest.approx(26.631 * 42514)
+    assert arrs.loc[("breckland", "2025/26"), "claims"] == pytest.approx(105882 + 3 * 50000)
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_a_ring_fenced_pot_pays_only_its_role_and_only_up_to_its_sum(tmp_path, integer):
+    """2024/25: Breckland holds a GP (cost GBP 100,000, cap 80,000: GBP 80,000 a year
+    claimable) paid from a ring-fenced GP pot of GBP 30,000, and an FCP (GBP 56,000)
+    paid from the main sum of GBP 200,000.  The pot caps the GP's claims at 30,000
+    (less the penny the engine keeps back); the FCP is claimed in full."""
+    roles = NURSE_ROLES.replace("gp,General practitioner,GP,1,105882", "gp,General practitioner,GP,1,100000")
+    tables = plan(tmp_path, {
+        "roles": roles, "attrition": "role,annual_rate,first_year_annual_rate\ngp,0,\nfcp,0,\n",
+        "staff_in_post": "level,area,role,as_at,headcount\npcn,breckland,gp,2023/24 Q4,1\npcn,breckland,fcp,2023/24 Q4,1\n",
+        "targets": ("target,role,basis,quantity,unit,area,by,kind,priority,penalty,hard\n"
+                    "gp_1,gp,per_pcn,1,headcount,breckland,2024/25 Q1,at_least,1,1,false\n"
+                    "fcp_1,fcp,per_pcn,1,headcount,breckland,2024/25 Q1,at_least,1,1,false\n"),
+        "supply": "role,level,area,period,max_starters\n",
+        "arrs_years": "year,entitlement_per_pcn\n2024/25,200000\n",
+        "arrs_pots": "year,pot,entitlement_per_pcn\n2024/25,gp_pot,30000\n",
+        "arrs_roles": ("year,role,reimbursement_rate,cap_per_wte,pot\n"
+                       "2024/25,fcp,1,56000,\n2024/25,gp,1,80000,gp_pot\n"),
+        "budgets": "budget,year,level,area,amount\npractice,2024/25,system,tinysys,\n",
+    }, integer, start="2024/25 Q1", end="2024/25 Q4")
+    arrs = tables.arrs.set_index(["pcn", "year"]).loc[("breckland", "2024/25")]
+    assert arrs["claims"] == pytest.approx(56000.0)
+    assert arrs["ring_fenced_entitlement"] == 30000.0
+    assert arrs["ring_fenced_claims"] == pytest.approx(30000.0, abs=0.02)
+    assert sum(cells(tables, "breckland", "gp", "arrs_claim_gbp")) == pytest.approx(30000.0, abs=0.02)
+    assert sum(cells(tables, "breckland", "gp", "arrs_claim_wte")) == pytest.approx(30000.0 / 20000.0, abs=1e-6)

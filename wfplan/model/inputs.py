@@ -84,6 +84,12 @@ class ModelInputs:
         return self.horizon.year_of(self.periods[t])
 
     @property
+    def claim_rate(self) -> np.ndarray:
+        """p x r x t: GBP a claimed WTE brings in a period, from whichever sum pays it
+        (the main ARRS sum or a ring-fenced pot; a cell is paid by one of them)."""
+        return self.arrs_rate + self.pot_rate
+
+    @property
     def cost_per_head(self) -> np.ndarray:
         """GBP a person in post costs per period (r x t): the period's year's cost
         per WTE x participation / periods per year.  The one definition of

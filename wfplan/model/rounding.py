@@ -409,11 +409,28 @@ def _fit_supply(want: np.ndarray, members: np.ndarray, ri: int, most: float, ahe
 
 
 def _supply_by_period(inputs, T: int) -> list[list[tuple[int, np.ndarray, float]]]:
-    """Supply rows grouped by period: (role index, member PCNs, most starters)."""
+    """Supply rows grouped by period: (role index, member PCNs, most starters).
+
+    Where every recruitment route of a role is limited in an area and period
+    and no row limits the role there as a whole, the routes' limits summed
+    are the role's limit (its recruits all come through its routes)."""
     by_t: list[list[tuple[int, np.ndarray, float]]] = [[] for _ in range(T)]
     sup = inputs.supply
+    whole_role = set()
     for ri, t, members, most in zip(sup["ri"], sup["t"], sup["members"], sup["max_starters"], strict=True):
         by_t[int(t)].append((int(ri), np.asarray(members, dtype=int), float(most)))
+        whole_role.add((int(ri), int(t), np.asarray(members, dtype=int).tobytes()))
+    routes_of = inputs.routes.groupby("ri")["j"].apply(set).to_dict() if len(inputs.routes) else {}
+    by_area: dict[tuple[int, int, bytes], tuple[np.ndarray, set, float]] = {}
+    rs = inputs.route_supply
+    for j, ri, t, members, most in zip(rs["j"], rs["ri"], rs["t"], rs["members"], rs["max_starters"], strict=True):
+        members = np.asarray(members, dtype=int)
+        key = (int(ri), int(t), members.tobytes())
+        _, seen, total = by_area.get(key, (members, set(), 0.0))
+        by_area[key] = (members, seen | {int(j)}, total + float(most))
+    for (ri, t, key), (members, seen, total) in by_area.items():
+        if seen == routes_of.get(ri) and (ri, t, key) not in whole_role:
+            by_t[t].append((ri, members, total))
     return by_t
 
 
