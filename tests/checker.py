@@ -888,7 +888,7 @@ def _arrs(ctx: _Ctx) -> None:
 def _costs(ctx: _Ctx) -> None:
     rep, arr = ctx.report, ctx.arr
     cost = np.array([[_num(_annual_cost(ctx, r, ctx.year_of(label)), 0.0) for label in ctx.labels]
-                     for r in ctx.roles])
+                     for r in ctx.roles]).reshape(len(ctx.roles), len(ctx.labels))
     expected = arr["staff_fte"] * cost[None, :, :] / ctx.ppy
     for p, r, t in zip(*np.nonzero(np.abs(arr["employment_cost"] - expected) > MONEY_TOL + TOL * expected),
                        strict=True):
