@@ -15,13 +15,13 @@ the plan keeps every rule.
 Rules (``t`` a period, ``ppy`` periods per year):
 
 * stock and flow per (PCN, role, period): ``staff[t] = staff[t-1] + starters +
-  replacements + transitions_in - leavers - released - transitions_out -
-  training_leavers``, with ``staff[-1]`` the staff in post at the end of the
+  replacements + transitions_in - leavers - planned_leavers - released -
+  transitions_out - training_leavers``, with ``staff[-1]`` the staff in post at the end of the
   period before the horizon (PCN rows exactly; system/place rows apportioned
   to PCNs by registered list: the area's total exactly, each PCN within one
   person of its list share); ``staff_fte = staff x participation``.
 * leavers, in both modes, are the data's expectation: ``a x (staff[t-1] -
-  on a course at t-1) + e x (starters + replacements)[t]``, plus, for quarter
+  on a course at t-1 - known leavers) + e x (starters + replacements)[t]``, plus, for quarter
   steps, the first-year rate's excess on the recruits of the four quarters
   before (``(q1 - a) x (1 - q1)^(j-1) x inflow[t-j]``; none for a training
   grade, whose recruits' leaving is their course's non-completion), with
@@ -46,12 +46,29 @@ Rules (``t`` a period, ``ppy`` periods per year):
   total; short-time only with a cost, within its limit.
 * non-negativity of every quantity (including ``other_spend``).
 * ARRS (quarter horizons): claim WTE <= FTE above the baseline (staff in post
-  at ``arrs_baseline``, default 2018/19 Q4), <= the number cap (large-list cap
+  at ``arrs_baseline``, default 2018/19 Q4) less the FTE of staff recruited
+  through a route not claimable in their year (``staff_not_claimable``), <= the number cap (large-list cap
   from the threshold), 0 when the role has no terms in force that quarter;
-  ``claim_gbp = wte x min(annual_cost or cap, cap) x reimbursement / 4``; per
-  PCN and year the claims <= entitlement (per weighted patient x weighted
-  list, or per PCN); ``arrs.csv`` agrees.
-* costs: ``employment_cost = fte x annual_cost / ppy``; ``other_spend =
+  ``claim_gbp = wte x min(cost or cap, cap) x reimbursement / 4``, with ``cost``
+  the role's cost in the period's year (below); per
+  PCN and year the claims of roles paid from the main sum <= entitlement (per
+  weighted patient x weighted list, or per PCN), and those of roles whose
+  terms name a ring-fenced ``pot`` <= that pot's sum (``arrs_pots``);
+  ``arrs.csv`` agrees.
+* known leavers: ``planned_leavers`` is the planned_leavers table's people per
+  PCN and period (area rows split by registered list, largest remainder); they
+  and trainees on course at the start (``trainees_on_course``, course ending
+  ``lead`` after ``started`` or at ``completes``) are not subject to attrition
+  until they leave; those trainees' courses end on their dates, the success
+  rate's share moving to the to-role.
+* routes (``recruitment_routes``): ``recruits_not_claimable`` are recruits
+  through a route not claimable in their year (none where there is no such
+  route); ``staff_not_claimable`` follows them with the role's leaving rates;
+  a supply row naming a route limits that route's recruits (checked where the
+  route is the role's only claimable or only not-claimable route that year).
+* costs: ``employment_cost = fte x cost / ppy``, ``cost`` the ``role_costs`` row
+  of the period's financial year (else the latest earlier one, else
+  ``roles.annual_cost``); ``other_spend =
   employment_cost - arrs_claim_gbp``.
 * budgets: ``budgets.csv`` spend = the budget's roles' other spend in its area
   and year; overrun = ``max(spend - amount, 0)``.
@@ -87,10 +104,11 @@ SHORTFALL_NOISE = 1e-4
 MAX_REPORTS = 25
 """At most this many violations are listed per rule (then a count of the rest)."""
 
-QUANTITIES = ("starters", "replacements", "leavers", "released", "training_starts", "transitions_out",
-              "training_leavers", "transitions_in", "staff_headcount", "staff_fte", "vacancies", "short_time",
+QUANTITIES = ("starters", "replacements", "leavers", "planned_leavers", "released", "training_starts", "transitions_out",
+              "training_leavers", "transitions_in", "staff_headcount", "staff_fte", "vacancies",
+              "recruits_not_claimable", "staff_not_claimable", "short_time",
               "overstaffed", "employment_cost", "arrs_claim_wte", "arrs_claim_gbp", "other_spend")
-WHOLE = ("starters", "released", "training_starts", "short_time")
+WHOLE = ("starters", "released", "training_starts", "short_time", "planned_leavers")
 MONEY = ("employment_cost", "arrs_claim_gbp", "other_spend")
 PLAN_COLUMNS = ("pcn", "place", "role", "staff_group", "period", "year", *QUANTITIES)
 
@@ -177,9 +195,11 @@ def check_plan(scenario, tables, integer: bool) -> list[str]:
     if integer:
         _whole_numbers(ctx)
     implied0 = _stock_flow(ctx)
+    _known_leavers(ctx)
     _leavers(ctx, implied0)
     _transitions(ctx)
     _supply(ctx)
+    _routes(ctx)
     _permissions(ctx)
     _arrs(ctx)
     _costs(ctx)
@@ -317,8 +337,8 @@ def _stock_flow(ctx: _Ctx) -> np.ndarray:
     """Check the balance; return the initial stock implied by the plan's first period."""
     a, rep = ctx.arr, ctx.report
     staff = a["staff_headcount"]
-    net = (a["starters"] + a["replacements"] + a["transitions_in"] - a["leavers"] - a["released"]
-           - a["transitions_out"] - a["training_leavers"])
+    net = (a["starters"] + a["replacements"] + a["transitions_in"] - a["leavers"] - a["planned_leavers"]
+           - a["released"] - a["transitions_out"] - a["training_leavers"])
     implied0 = staff[:, :, 0] - net[:, :, 0]
     P, R, T = staff.shape
     for t in range(1, T):
@@ -326,7 +346,7 @@ def _stock_flow(ctx: _Ctx) -> np.ndarray:
         for p, r in zip(*np.nonzero(np.abs(gap) > TOL * (1 + np.abs(staff[:, :, t]))), strict=True):
             rep.add("stock-flow", f"{ctx.cell(p, r, t)}: staff {staff[p, r, t]:.9g} != previous "
                     f"{staff[p, r, t - 1]:.9g} + starters + replacements + transitions_in - leavers - "
-                    f"released - transitions_out - training_leavers (off by {gap[p, r]:.6g})")
+                    f"planned_leavers - released - transitions_out - training_leavers (off by {gap[p, r]:.6g})")
     horizon = ctx.scenario.horizon
     before = horizon.label(horizon.first - 1)
     init = _stock_at(ctx, before, fte=False)
@@ -387,9 +407,72 @@ def _on_course(ctx: _Ctx) -> np.ndarray:
                            "course cannot be told apart (not checked)")
             continue
         on = np.zeros_like(starts[:, r, :])
-        for j in range(lead):
+        for j in range(min(lead, starts.shape[2])):
             on[:, j:] += starts[:, r, : starts.shape[2] - j]
         out[:, r, :] = on
+    return out
+
+
+def _whole_split(ctx: _Ctx, level: str, area: str, headcount: float) -> np.ndarray:
+    """Per PCN: a PCN row's people, or an area's split by registered list in whole
+    people (largest remainder: floors, then one each to the largest fractions)."""
+    out = np.zeros(len(ctx.pcns))
+    members = ctx.members(level, area)
+    if level == "pcn":
+        out[members] = headcount
+        return out
+    weights = ctx.lists[members]
+    exact = headcount * weights / weights.sum()
+    whole = np.floor(exact)
+    order = np.argsort(-(exact - whole), kind="stable")
+    whole[order[: int(round(headcount - whole.sum()))]] += 1
+    out[members] = whole
+    return out
+
+
+def _known_leavers(ctx: _Ctx) -> None:
+    """plan.csv's planned_leavers are the planned_leavers table's people, on their dates."""
+    expected = np.zeros(ctx.arr["planned_leavers"].shape)
+    t_index = {label: i for i, label in enumerate(ctx.labels)}
+    for row in ctx.scenario.table("planned_leavers").itertuples(index=False):
+        if row.role in ctx.roles and row.period in t_index:
+            expected[:, ctx.roles.index(row.role), t_index[row.period]] += _whole_split(
+                ctx, row.level, row.area, float(row.headcount))
+    got = ctx.arr["planned_leavers"]
+    for p, r, t in zip(*np.nonzero(np.abs(got - expected) > TOL), strict=True):
+        ctx.report.add("planned-leavers", f"{ctx.cell(p, r, t)}: planned_leavers {got[p, r, t]:.9g}, the "
+                       f"planned_leavers table gives {expected[p, r, t]:.9g}")
+
+
+def _trainees_at_start(ctx: _Ctx) -> dict[str, np.ndarray]:
+    """Trainees on course at the start (trainees_on_course), P x R x T each, their course
+    ending ``lead_periods`` after ``started`` (or at ``completes``): ``exits`` (the
+    successes leaving the from-role when it ends), ``exit_leavers`` (the rest),
+    ``completions`` (the successes joining the to-role), ``on`` (still on course at
+    the end of t) and ``before`` (on course at the end of t - 1)."""
+    shape = ctx.arr["staff_headcount"].shape
+    out = {name: np.zeros(shape) for name in ("exits", "completions", "on", "before", "exit_leavers")}
+    tr = ctx.scenario.table("transitions").set_index("transition")
+    horizon = ctx.scenario.horizon
+    periods = np.array(list(horizon.periods))
+    for row in ctx.scenario.table("trainees_on_course").itertuples(index=False):
+        if row.transition not in tr.index:
+            continue
+        course = tr.loc[row.transition]
+        if course["from_role"] not in ctx.roles or course["to_role"] not in ctx.roles:
+            continue
+        started = row.started if isinstance(row.started, str) and row.started else None
+        ends = horizon.index(started) + int(course["lead_periods"]) if started else horizon.index(row.completes)
+        people = _whole_split(ctx, row.level, row.area, float(row.headcount))
+        f, to = ctx.roles.index(course["from_role"]), ctx.roles.index(course["to_role"])
+        success = float(course["success_rate"])
+        out["on"][:, f, :] += people[:, None] * (periods < ends)[None, :]
+        out["before"][:, f, :] += people[:, None] * (periods <= ends)[None, :]
+        if periods[0] <= ends <= periods[-1]:
+            t = ends - periods[0]
+            out["exits"][:, f, t] += success * people
+            out["exit_leavers"][:, f, t] += (1.0 - success) * people
+            out["completions"][:, to, t] += success * people
     return out
 
 
@@ -401,8 +484,12 @@ def _leavers(ctx: _Ctx, implied0: np.ndarray) -> None:
     on_course = _on_course(ctx)
     prev = np.concatenate([implied0[:, :, None], staff[:, :, :-1]], axis=2)
     prev_course = np.concatenate([np.zeros((P, R, 1)), on_course[:, :, :-1]], axis=2)
+    # planned leavers leaving at t or later, and trainees on course at the start still on it at
+    # the end of t - 1, leave on their dates: attrition applies to the others
+    planned_from = np.cumsum(arr["planned_leavers"][:, :, ::-1], axis=2)[:, :, ::-1]
+    exempt = planned_from + _trainees_at_start(ctx)["before"]
     inflow = arr["starters"] + arr["replacements"]
-    expected = a[None, :, None] * (prev - prev_course) + e[None, :, None] * inflow
+    expected = a[None, :, None] * (prev - prev_course - exempt) + e[None, :, None] * inflow
     if ctx.ppy == 4:
         survive = 1.0 - (a + extra)
         for j in range(1, min(4, T - 1) + 1):
@@ -442,28 +529,35 @@ def _vacancies(ctx: _Ctx) -> None:
 
 
 def _transitions(ctx: _Ctx) -> None:
-    arr, rep = ctx.arr, ctx.report
+    """Course flows: those of trainees on course at the start (recomputed from the
+    table) taken out, the rest must be courses started in the plan."""
+    rep = ctx.report
+    at_start = _trainees_at_start(ctx)
+    arr = dict(ctx.arr)
+    arr["transitions_out"] = arr["transitions_out"] - at_start["exits"]
+    arr["training_leavers"] = arr["training_leavers"] - at_start["exit_leavers"]
+    arr["transitions_in"] = arr["transitions_in"] - at_start["completions"]
+    arr["staff_headcount"] = arr["staff_headcount"] - at_start["on"]  # room for courses started in the plan
     tr = ctx.scenario.table("transitions")
     tr = tr[tr["from_role"].isin(ctx.roles) & tr["to_role"].isin(ctx.roles)].reset_index(drop=True)
     columns = ("training_starts", "transitions_out", "training_leavers", "transitions_in")
-    if sum(float(arr[c].sum()) for c in columns) == 0:
+    if sum(float(np.abs(arr[c]).sum()) for c in columns) <= TOL:
         return
     if tr.empty:
         rep.add("transitions", "the plan has transitions but the scenario has none")
         return
     for p in range(len(ctx.pcns)):
-        if sum(float(arr[c][p].sum()) for c in columns) == 0:
+        if sum(float(np.abs(arr[c][p]).sum()) for c in columns) <= TOL:
             continue
-        if not _explained(ctx, tr, p):
+        if not _explained(ctx, arr, tr, p):
             rep.add("transitions", f"{ctx.pcns[p]}: training_starts, transitions_out, training_leavers and "
                     "transitions_in cannot be decomposed into the scenario's courses (lead, success rate, "
                     "max_per_period, max_share_of_destination, trainees in the from-role during their course)")
 
 
-def _explained(ctx: _Ctx, tr: pd.DataFrame, p: int) -> bool:
+def _explained(ctx: _Ctx, arr: dict[str, np.ndarray], tr: pd.DataFrame, p: int) -> bool:
     """Whether some course starts ``started[k, t]`` give PCN p's four transition
     columns, with people on a course counted in the from-role (a feasibility MILP)."""
-    arr = ctx.arr
     starts, out, left, into = (arr[c][p] for c in ("training_starts", "transitions_out", "training_leavers",
                                                      "transitions_in"))
     staff = arr["staff_headcount"][p]
@@ -536,6 +630,10 @@ def _supply(ctx: _Ctx) -> None:
             continue
         r, t = r_index[row["role"]], t_index[row["period"]]
         members = ctx.members(row["level"], row["area"])
+        route = row.get("route")
+        if isinstance(route, str) and route:
+            _route_supply(ctx, row, r, t, members)
+            continue
         total = inflow[members, r, t].sum()
         limit = float(row["max_starters"])
         if total > limit + _tol(limit):
@@ -545,6 +643,64 @@ def _supply(ctx: _Ctx) -> None:
     for p, r, t in zip(*np.nonzero((inflow > TOL) & ~covered), strict=True):
         rep.add("supply", f"{ctx.cell(p, r, t)}: {inflow[p, r, t]:.9g} recruited but no supply row covers "
                 "this PCN and period (a role without supply is not recruited)")
+
+
+def _routes_by_year(ctx: _Ctx) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """(role, year) -> (claimable routes, routes not claimable) from recruitment_routes."""
+    out: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for row in ctx.scenario.table("recruitment_routes").itertuples(index=False):
+        claimable, not_claimable = out.setdefault((row.role, row.year), ([], []))
+        (claimable if bool(row.arrs_claimable) else not_claimable).append(row.route)
+    return out
+
+
+def _route_supply(ctx: _Ctx, row: pd.Series, r: int, t: int, members: list[int]) -> None:
+    """A supply row naming a route: that route's recruits within the limit, where the
+    plan tells them apart (the role's only route of its kind, claimable or not, that year)."""
+    arr = ctx.arr
+    claimable, not_claimable = _routes_by_year(ctx).get((row["role"], ctx.year_of(row["period"])), ([], []))
+    recruits = arr["recruits_not_claimable"][members, r, t]
+    if not_claimable == [row["route"]]:
+        total = recruits.sum()
+    elif claimable == [row["route"]]:
+        total = (arr["starters"][members, r, t] + arr["replacements"][members, r, t] - recruits).sum()
+    else:
+        return  # one of several routes of its kind: the plan does not give them one by one
+    limit = float(row["max_starters"])
+    if total > limit + _tol(limit):
+        ctx.report.add("route-supply", f"{row['role']} {row['period']} {row['level']} {row['area']} route "
+                       f"{row['route']}: {total:.9g} recruits > max_starters {limit:.9g}")
+
+
+def _routes(ctx: _Ctx) -> None:
+    """Recruits through routes not claimable in their year (recruits_not_claimable) are some of the
+    recruits, none where the role has no such route that year; those in post
+    (staff_not_claimable) leave at the role's rates, as the other recruits do."""
+    arr, rep = ctx.arr, ctx.report
+    a, e, extra = _attrition_rates(ctx)
+    routes = _routes_by_year(ctx)
+    recruits, staff = arr["recruits_not_claimable"], arr["staff_not_claimable"]
+    inflow = arr["starters"] + arr["replacements"]
+    P, R, T = recruits.shape
+    for r, role in enumerate(ctx.roles):
+        for t, label in enumerate(ctx.labels):
+            has_route = bool(routes.get((role, ctx.year_of(label)), ([], []))[1])
+            for p in range(P):
+                got = recruits[p, r, t]
+                if (not has_route and abs(got) > TOL) or got > inflow[p, r, t] + _tol(inflow[p, r, t]):
+                    rep.add("routes", f"{ctx.cell(p, r, t)}: recruits_not_claimable {got:.9g} (recruits "
+                            f"{inflow[p, r, t]:.9g}; a route not claimable that year: {has_route})")
+    expected = np.zeros((P, R, T))
+    survive = 1.0 - (a + extra)
+    for t in range(T):
+        before = expected[:, :, t - 1] if t else 0.0
+        expected[:, :, t] = (1.0 - a)[None, :] * before + (1.0 - e)[None, :] * recruits[:, :, t]
+        if ctx.ppy == 4:
+            for j in range(1, min(4, t) + 1):
+                expected[:, :, t] -= (extra * survive ** (j - 1))[None, :] * recruits[:, :, t - j]
+    for p, r, t in zip(*np.nonzero(np.abs(staff - expected) > TOL * (1 + np.abs(expected))), strict=True):
+        rep.add("routes", f"{ctx.cell(p, r, t)}: staff_not_claimable {staff[p, r, t]:.9g} != recruits through "
+                f"routes not claimable less their leavers {expected[p, r, t]:.9g}")
 
 
 def _permissions(ctx: _Ctx) -> None:
@@ -580,16 +736,28 @@ def _permissions(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- ARRS and money
 
 
-def _annual_cost(ctx: _Ctx, role: str) -> float:
-    return ctx.role_value(role, "annual_cost")
+def _annual_cost(ctx: _Ctx, role: str, year: str) -> float:
+    """Cost per WTE of ``role`` in financial ``year``: its ``role_costs`` row for the
+    year, else its latest earlier row, else ``roles.annual_cost``."""
+    table = ctx.scenario.table("role_costs")
+    rows = table[table["role"] == role]
+    start = FinancialYear.parse(year).start
+    best, best_start = math.nan, None
+    for row_year, amount in zip(rows["year"], rows["annual_cost"], strict=True):
+        row_start = FinancialYear.parse(row_year).start
+        if row_start <= start and (best_start is None or row_start > best_start):
+            best, best_start = float(amount), row_start
+    return best if best_start is not None else ctx.role_value(role, "annual_cost")
 
 
-def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
-    """Per PCN, role, period: GBP per claimed WTE per period (0 = not eligible) and the WTE cap."""
+def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per PCN, role, period: GBP per claimed WTE per period (0 = not eligible), the WTE
+    cap, and per role and period the ring-fenced pot that pays the claims ('' = the main sum)."""
     P, R, T = ctx.arr["staff_headcount"].shape
     rate, cap = np.zeros((P, R, T)), np.full((P, R, T), np.inf)
+    pots = np.full((R, T), "", dtype=object)
     if ctx.step != "quarter":
-        return rate, cap
+        return rate, cap, pots
     terms = ctx.scenario.table("arrs_roles")
     for t, label in enumerate(ctx.labels):
         q = Quarter.parse(label)
@@ -604,7 +772,7 @@ def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
             if best is None:
                 continue
             cap_gbp = float(best["cap_per_wte"])
-            cost = _annual_cost(ctx, role)
+            cost = _annual_cost(ctx, role, q.year.label)
             cost = cap_gbp if math.isnan(cost) or cost <= 0 else cost
             rate[:, r, t] = min(cost, cap_gbp) * float(best["reimbursement_rate"]) / 4.0
             number = _num(best["max_wte_per_pcn"], np.inf)
@@ -613,7 +781,8 @@ def _arrs_terms(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
             if math.isfinite(number) and not math.isnan(threshold) and not math.isnan(large):
                 wte[ctx.lists >= threshold] = large
             cap[:, r, t] = wte
-    return rate, cap
+            pots[r, t] = best["pot"] if isinstance(best["pot"], str) else ""
+    return rate, cap, pots
 
 
 def _entitlements(ctx: _Ctx) -> dict[tuple[int, str], float]:
@@ -632,10 +801,23 @@ def _entitlements(ctx: _Ctx) -> dict[tuple[int, str], float]:
     return out
 
 
+def _pot_entitlements(ctx: _Ctx) -> dict[tuple[int, str, str], float]:
+    """(PCN, year, pot) -> the ring-fenced sum from arrs_pots (per weighted patient or per PCN)."""
+    weighted = ctx.scenario.pcns["weighted_list"].reindex(ctx.pcns).astype(float)
+    weighted = weighted.fillna(ctx.scenario.pcns["registered_list"].reindex(ctx.pcns).astype(float)).to_numpy()
+    out = {}
+    for row in ctx.scenario.table("arrs_pots").to_dict("records"):
+        per_pcn = _num(row["entitlement_per_pcn"])
+        for p in range(len(ctx.pcns)):
+            out[p, row["year"], row["pot"]] = per_pcn if not math.isnan(per_pcn) else \
+                float(row["entitlement_per_weighted_patient"]) * weighted[p]
+    return out
+
+
 def _arrs(ctx: _Ctx) -> None:
     rep, arr = ctx.report, ctx.arr
     claim, gbp = arr["arrs_claim_wte"], arr["arrs_claim_gbp"]
-    rate, cap = _arrs_terms(ctx)
+    rate, cap, pots = _arrs_terms(ctx)
     eligible = rate > 0
     for p, r, t in zip(*np.nonzero(~eligible & ((np.abs(claim) > TOL) | (np.abs(gbp) > MONEY_TOL))), strict=True):
         rep.add("arrs-eligibility", f"{ctx.cell(p, r, t)}: claims {claim[p, r, t]:.9g} WTE "
@@ -645,7 +827,9 @@ def _arrs(ctx: _Ctx) -> None:
     base = _stock_at(ctx, baseline_label, fte=True)
     base_fte = np.where(np.isfinite(base.slack), base.value, 0.0)
     fte = arr["staff_fte"]
-    above = np.maximum(fte - base_fte[:, :, None], 0.0)
+    # staff recruited through a route that is not claimable are never claimed (the 12-month rule)
+    part = np.array([ctx.role_value(r, "participation_rate", 1.0) for r in ctx.roles])
+    above = np.maximum(fte - arr["staff_not_claimable"] * part[None, :, None] - base_fte[:, :, None], 0.0)
     for p, r, t in zip(*np.nonzero(eligible & (claim > above + TOL * (1 + fte))), strict=True):
         rep.add("arrs-fte", f"{ctx.cell(p, r, t)}: claim {claim[p, r, t]:.9g} WTE > FTE {fte[p, r, t]:.9g} "
                 f"above the {baseline_label} baseline {base_fte[p, r]:.9g}")
@@ -658,11 +842,20 @@ def _arrs(ctx: _Ctx) -> None:
                 f"GBP {rate[p, r, t]:.4f} = {expected[p, r, t]:.6f}")
     entitlement = _entitlements(ctx)
     years = np.array([ctx.year_of(label) for label in ctx.labels])
-    claims = {}
+    claims, ring_fenced = {}, {}
+    main = np.where((pots == "")[None], gbp, 0.0)
+    pot_amounts = _pot_entitlements(ctx)
     for p in range(len(ctx.pcns)):
         for year in dict.fromkeys(years):
-            total = float(gbp[p][:, years == year].sum())
+            for pot in sorted(set(pots[:, years == year].ravel()) - {""}):
+                paid = float(gbp[p][(pots == pot) & (years == year)[None, :]].sum())
+                amount = pot_amounts.get((p, year, pot))
+                if amount is None or paid > amount + MONEY_TOL:
+                    rep.add("arrs-pot", f"{ctx.pcns[p]} {year}: claims GBP {paid:.6f} from ring-fenced pot {pot} "
+                            f"of GBP {amount}")
+            total = float(main[p][:, years == year].sum())
             claims[p, year] = total
+            ring_fenced[p, year] = float(gbp[p][:, years == year].sum()) - total
             ent = entitlement.get((p, year))
             if ent is None:
                 if total > MONEY_TOL:
@@ -680,8 +873,11 @@ def _arrs(ctx: _Ctx) -> None:
         if ent is None:
             rep.add("arrs-table", f"arrs.csv has a row for {row['pcn']} {row['year']} with no entitlement rule")
             continue
+        pot_total = sum(v for (q, y, _), v in pot_amounts.items() if (q, y) == key)
         for column, want in (("entitlement", ent), ("claims", claims.get(key, 0.0)),
-                             ("headroom", ent - claims.get(key, 0.0))):
+                             ("headroom", ent - claims.get(key, 0.0)),
+                             ("ring_fenced_entitlement", pot_total),
+                             ("ring_fenced_claims", ring_fenced.get(key, 0.0))):
             if abs(float(row[column]) - want) > MONEY_TOL + TOL * abs(want):
                 rep.add("arrs-table", f"arrs.csv {row['pcn']} {row['year']}: {column} {float(row[column]):.6f}, "
                         f"recomputed {want:.6f}")
@@ -691,8 +887,9 @@ def _arrs(ctx: _Ctx) -> None:
 
 def _costs(ctx: _Ctx) -> None:
     rep, arr = ctx.report, ctx.arr
-    cost = np.array([_num(_annual_cost(ctx, r), 0.0) for r in ctx.roles])
-    expected = arr["staff_fte"] * cost[None, :, None] / ctx.ppy
+    cost = np.array([[_num(_annual_cost(ctx, r, ctx.year_of(label)), 0.0) for label in ctx.labels]
+                     for r in ctx.roles]).reshape(len(ctx.roles), len(ctx.labels))
+    expected = arr["staff_fte"] * cost[None, :, :] / ctx.ppy
     for p, r, t in zip(*np.nonzero(np.abs(arr["employment_cost"] - expected) > MONEY_TOL + TOL * expected),
                        strict=True):
         rep.add("cost", f"{ctx.cell(p, r, t)}: employment_cost {arr['employment_cost'][p, r, t]:.6f} != FTE x "

@@ -9,6 +9,7 @@ associates in post.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -104,5 +105,7 @@ def test_new_roles_are_planned_with_the_twelve_month_rule(inputs):
 def test_plans_as_a_linear_programme(tmp_path):
     result, text = invoke(["plan", str(EXAMPLE), "--lp", "--out", str(tmp_path / "plan")])
     assert result.exit_code == 0, text
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal" and summary["proven_optimal"], text.splitlines()[0]
     assert text.splitlines()[0].endswith("best possible plan (proven)")
     assert (tmp_path / "plan" / "plan.csv").is_file()

@@ -151,17 +151,19 @@ set = "many"
     assert "overrides[1]" in text and "overrides[0]" not in text
 
 
-def test_pay_award_example_raises_caps_inside_a_flat_pot():
-    """examples/what_if_pay_award: 2023/24 caps x 1.06, employer costs x 1.06, entitlement unchanged."""
+def test_pay_award_example_raises_caps_and_costs_in_its_year_inside_a_flat_pot():
+    """examples/what_if_pay_award: 2023/24 caps x 1.06 and 2023/24 employer costs (role_costs) x 1.06,
+    other years' costs and the entitlement unchanged."""
     from wfplan.explain.compare import diff_inputs
 
     base = load_scenario(ROOT / "examples" / "norfolk_waveney")
     award = load_with_overrides(ROOT / "examples" / "what_if_pay_award")
     diff = diff_inputs(base, award, "pay_award")
     assert set(zip(diff["table"], diff["column"], strict=True)) == {("arrs_roles", "cap_per_wte"),
-                                                                     ("roles", "annual_cost")}
-    caps = diff[diff["table"] == "arrs_roles"]
-    assert caps["key"].str.contains("year=2023/24").all()
-    for before, after in zip(caps["base_value"], caps["other_value"], strict=True):
-        assert float(after) == pytest.approx(1.06 * float(before))
+                                                                     ("role_costs", "annual_cost")}
+    for table in ("arrs_roles", "role_costs"):
+        changed = diff[diff["table"] == table]
+        assert len(changed) and changed["key"].str.contains("year=2023/24").all()
+        for before, after in zip(changed["base_value"], changed["other_value"], strict=True):
+            assert float(after) == pytest.approx(1.06 * float(before))
     assert award.table("arrs_years").equals(base.table("arrs_years"))

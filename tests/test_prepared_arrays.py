@@ -3,8 +3,8 @@
 Per-year costs, known leavers, trainees already on course, recruitment routes
 and ring-fenced ARRS pots, each on a tiny quarterly scenario (two PCNs in one
 place: Breckland 42,514 and Mid Norfolk 46,032 patients) whose right answer
-is worked by hand in the test.  The formulation does not read these arrays
-yet; these tests pin what it will be given.
+is worked by hand in the test.  These tests pin what the formulation is
+given; tests/test_current_rules.py pins what a plan does with it.
 """
 
 from __future__ import annotations

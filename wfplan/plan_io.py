@@ -2,9 +2,12 @@
 
 A plan directory holds:
 
-* ``plan.csv``: PCN x role x period: starters (by source), leavers, releases,
-  transitions, staff in post (headcount and FTE), cost, ARRS claim;
-* ``arrs.csv``: entitlement, claims and headroom per PCN and year;
+* ``plan.csv``: PCN x role x period: starters (by source), leavers (expected
+  attrition), planned leavers (known, on their dates), releases,
+  transitions, staff in post (headcount and FTE), recruits through a route
+  that is not ARRS-claimable and those of them in post, cost, ARRS claim;
+* ``arrs.csv``: entitlement, claims and headroom per PCN and year (the main
+  ARRS sum), and the ring-fenced pots' entitlement and claims;
 * ``goals.csv``: each target and demand goal: required, achieved, shortfall;
 * ``budgets.csv``: spend against each named budget;
 * ``planned_flows.csv``, ``flow_types.csv``, ``historic_fte.csv``: the plan as
@@ -66,7 +69,15 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     short = _clean(val.get("short_time", zeros), integer)
     over = val.get("overstaffed", zeros)
     vacancies = _clean(val.get("vacancies", zeros), False)
-    trans_out, trans_in, course_leavers, course_starts = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+    # trainees on course at the start: their courses end on their dates, like those started in the plan
+    trans_in = inputs.course_completions_by_role.copy()
+    trans_out = zeros.copy()
+    course_leavers = zeros.copy()
+    for k, (ri, success) in enumerate(zip(inputs.transitions["from_ri"], inputs.transitions["success_rate"],
+                                          strict=True)):
+        trans_out[:, ri, :] += success * inputs.course_exits[:, k, :]
+        course_leavers[:, ri, :] += (1.0 - success) * inputs.course_exits[:, k, :]
+    course_starts = zeros.copy()
     tr = inputs.transitions
     if "started" in val:
         started = _clean(val["started"], integer)
@@ -78,13 +89,19 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
                 trans_out[:, tr["from_ri"].iloc[k], lead:] += success * cohort
                 course_leavers[:, tr["from_ri"].iloc[k], lead:] += (1.0 - success) * cohort
             trans_in[:, tr["to_ri"].iloc[k], :] += _clean(val["completed"][:, k, :], False)
-    claim = np.where(inputs.arrs_rate > 0, val.get("claim_wte", zeros), 0.0)
+    # recruits through a route not claimable in the year they start (the 12-month rule), and those in post
+    recruits_not_claimable = zeros.copy()
+    if "recruits_via" in val:
+        for j, ri in enumerate(inputs.routes["ri"].to_numpy(int)):
+            recruits_not_claimable[:, ri, :] += np.where(inputs.route_claimable[j], 0.0, val["recruits_via"][:, j, :])
+    recruits_not_claimable = _clean(recruits_not_claimable, False)
+    staff_not_claimable = _clean(val.get("staff_not_claimable", zeros), False)
+    rate = inputs.claim_rate
+    claim = np.where(rate > 0, val.get("claim_wte", zeros), 0.0)
     claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)
-    part = inputs.participation[None, :, None]
-    ppy = inputs.horizon.periods_per_year
-    fte = stock * part
-    cost = fte * (inputs.annual_cost / ppy)[None, :, None]
-    claim_gbp = claim * inputs.arrs_rate
+    fte = stock * inputs.participation[None, :, None]
+    cost = stock * inputs.cost_per_head[None]
+    claim_gbp = claim * rate
 
     pcn_place = inputs.scenario.pcns["place"].reindex(inputs.pcns).to_numpy()
     groups = inputs.scenario.roles["staff_group"].reindex(inputs.roles).to_numpy()
@@ -96,30 +113,40 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
         "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
         "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
         "starters": starters.ravel(), "replacements": replacements.ravel(), "leavers": leavers.ravel(),
+        "planned_leavers": inputs.planned_leavers.ravel(),
         "released": released.ravel(), "training_starts": course_starts.ravel(), "transitions_out": trans_out.ravel(),
         "training_leavers": course_leavers.ravel(), "transitions_in": trans_in.ravel(),
         "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "vacancies": vacancies.ravel(),
+        "recruits_not_claimable": recruits_not_claimable.ravel(), "staff_not_claimable": staff_not_claimable.ravel(),
         "short_time": short.ravel(), "overstaffed": over.ravel(), "employment_cost": cost.ravel(),
         "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": claim_gbp.ravel(),
     })
     plan["other_spend"] = plan["employment_cost"] - plan["arrs_claim_gbp"]
     goals = _goals(model, solution, val)
-    arrs = _arrs_table(inputs, plan)
+    arrs = _arrs_table(inputs, claim)
     arrs["unused_reason"] = unused_reasons(inputs, plan, goals, arrs)
     return PlanTables(plan=plan, arrs=arrs, goals=goals, budgets=_budget_table(inputs, plan, val),
                       **_flows(inputs, plan))
 
 
-def _arrs_table(inputs, plan: pd.DataFrame) -> pd.DataFrame:
+def _arrs_table(inputs, claim: np.ndarray) -> pd.DataFrame:
+    """Per PCN and year: the main ARRS sum, its claims and headroom; and the ring-fenced
+    pots of the year (summed, where a year has any) with the claims they pay."""
+    columns = ["pcn", "year", "entitlement", "claims", "headroom", "ring_fenced_entitlement", "ring_fenced_claims"]
     ent = inputs.entitlement.copy()
     if ent.empty:
-        return pd.DataFrame(columns=["pcn", "year", "entitlement", "claims", "headroom", "unused_reason"])
+        return pd.DataFrame(columns=[*columns, "unused_reason"])
+    year_of_t = inputs.period_years
+    main, pot = claim * inputs.arrs_rate, claim * inputs.pot_rate
     ent["pcn"] = [inputs.pcns[i] for i in ent["pi"]]
-    claims = plan.groupby(["pcn", "year"], sort=False)["arrs_claim_gbp"].sum()
-    ent["claims"] = [float(claims.get((p, y), 0.0)) for p, y in zip(ent["pcn"], ent["year"], strict=True)]
+    ent["claims"] = [float(main[pi][:, year_of_t == y].sum()) for pi, y in zip(ent["pi"], ent["year"], strict=True)]
     ent = ent.rename(columns={"amount": "entitlement"})
     ent["headroom"] = ent["entitlement"] - ent["claims"]
-    return ent[["pcn", "year", "entitlement", "claims", "headroom"]]
+    pots = inputs.pot_entitlement.groupby(["pi", "year"])["amount"].sum()
+    ent["ring_fenced_entitlement"] = [float(pots.get((pi, y), 0.0)) for pi, y in zip(ent["pi"], ent["year"], strict=True)]
+    ent["ring_fenced_claims"] = [float(pot[pi][:, year_of_t == y].sum())
+                                 for pi, y in zip(ent["pi"], ent["year"], strict=True)]
+    return ent[columns].reset_index(drop=True)
 
 
 def _goals(model: Model, solution: PlanSolution, val: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -188,6 +215,8 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
                                        ("inflow", "replacement", "Recruited to replace leavers (expected)"),
                                        ("inflow", "transition_in", "From training or retraining"),
                                        ("outflow", "leavers", "Leavers (expected)"),
+                                       ("outflow", "planned_leavers",
+                                        "Known leavers (retirements, contracts ending: planned_leavers)"),
                                        ("outflow", "released", "Released (redundancy)"),
                                        ("outflow", "transition_out", "Into another role after training or retraining"),
                                        ("outflow", "training_leavers",
@@ -198,7 +227,9 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
     parts = []
     for column, direction, flow in (("starters", "inflow", "recruitment"), ("replacements", "inflow", "replacement"),
                                     ("transitions_in", "inflow", "transition_in"),
-                                    ("leavers", "outflow", "leavers"), ("released", "outflow", "released"),
+                                    ("leavers", "outflow", "leavers"),
+                                    ("planned_leavers", "outflow", "planned_leavers"),
+                                    ("released", "outflow", "released"),
                                     ("transitions_out", "outflow", "transition_out"),
                                     ("training_leavers", "outflow", "training_leavers")):
         part = plan[["pcn", "role", "period", column]].rename(columns={column: "headcount", "pcn": "area"})

@@ -50,9 +50,11 @@ TEXT, NUMBER, OPTIONAL_NUMBER, FLAG = "text", "number", "optional number", "flag
 PLAN_TABLES: dict[str, dict[str, str]] = {
     "plan": {
         "pcn": TEXT, "place": TEXT, "role": TEXT, "staff_group": TEXT, "period": TEXT, "year": TEXT,
-        **{c: NUMBER for c in ("starters", "replacements", "leavers", "released", "training_starts",
+        **{c: NUMBER for c in ("starters", "replacements", "leavers", "planned_leavers", "released",
+                               "training_starts",
                                "transitions_out", "training_leavers", "transitions_in", "staff_headcount",
-                               "staff_fte", "vacancies", "short_time", "overstaffed", "employment_cost",
+                               "staff_fte", "vacancies", "recruits_not_claimable", "staff_not_claimable",
+                               "short_time", "overstaffed", "employment_cost",
                                "arrs_claim_wte", "arrs_claim_gbp", "other_spend")},
     },
     "arrs": {"pcn": TEXT, "year": TEXT, "entitlement": NUMBER, "claims": NUMBER, "headroom": NUMBER},

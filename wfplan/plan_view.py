@@ -156,9 +156,12 @@ def staff_in_post(view: PlanView, pcn: str | None = None, measure: str = "staff_
         return pd.DataFrame(columns=["start", *view.year_ends])
     by = plan.pivot_table(index="role", columns="period", values=measure, aggfunc="sum", sort=False)
     first = plan[plan["period"].astype(str) == view.periods[0]].groupby("role", sort=False)
-    flows = first[["staff_headcount", "starters", "leavers", "released", "transitions_out", "transitions_in"]].sum()
-    start = flows["staff_headcount"] - flows["starters"] + flows["leavers"] + flows["released"] \
-        + flows["transitions_out"] - flows["transitions_in"]
+    # staff at the start = first period's staff less its inflows plus its outflows (columns a plan has)
+    inflows = [c for c in ("starters", "replacements", "transitions_in") if c in plan]
+    outflows = [c for c in ("leavers", "planned_leavers", "released", "transitions_out", "training_leavers")
+                if c in plan]
+    flows = first[["staff_headcount", *inflows, *outflows]].sum().astype(float)
+    start = flows["staff_headcount"] - flows[inflows].sum(axis=1) + flows[outflows].sum(axis=1)
     if measure == "staff_fte":
         rate = view.scenario.roles["participation_rate"].astype(float)
         start = start * rate.reindex(start.index).fillna(1.0)

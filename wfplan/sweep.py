@@ -224,11 +224,10 @@ def run_one(base: Scenario, run: Run, options: SweepOptions,
     stock = b.value("stock", sol.x)
     stock = np.round(stock) if inp.integer else stock
     fte = stock * inp.participation[None, :, None]
-    ppy = inp.horizon.periods_per_year
     out["staff_fte"] = fte.sum(axis=0)  # role x period
     out["target_shortfall"] = float(b.value("target_shortfall", sol.x).sum()) if "target_shortfall" in b.variables else 0.0
     out["unmet_demand"] = float(b.value("unmet_demand", sol.x).sum()) if "unmet_demand" in b.variables else 0.0
-    out["spend"] = float((fte * (inp.annual_cost / ppy)[None, :, None]).sum())
+    out["spend"] = float((stock * inp.cost_per_head[None]).sum())
     return out
 
 

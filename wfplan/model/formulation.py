@@ -8,16 +8,28 @@ Stock and flow, per (p, r, t)::
 
     stock[t] = stock[t-1] + starters[t] + replacements[t] - leavers[t] - released[t]
                - sum_k started[k, t - lead_k] (k leaving r) + sum_k completed[k, t] (k arriving in r)
+               - planned_leavers[t] - course_exits[t] + course_completions[t]
+
+The last three are known constants: planned leavers (retirements, contracts
+ending) leave on their dates, and trainees already on a course at the start
+leave the from-role when it ends, the success rate's share joining the
+to-role (``ModelInputs.course_exits_by_role`` and ``..._completions...``).
 
 Leavers are the data's expected attrition, in every mode: the optimiser never
 chooses when people leave.  Per period::
 
-    leavers[t] = attrition[r] x (stock[t-1] - people on a course at t-1)
+    leavers[t] = attrition[r] x (stock[t-1] - people on a course at t-1 - known leavers)
                  + entry_loss[r] x recruits[t]                      (year steps)
                  + sum_j first_year_extra[r] x survival^(j-1) x recruits[t-j]   (quarter steps, j = 1..4)
 
 so recruits of the last year leave at the first-year rate (quarter steps) or
 within their first year (year steps, as in H.P. Williams' manpower model).
+``known leavers`` (:attr:`ModelInputs.attrition_exempt`) are the people whose
+leaving date is known, at t or later: planned leavers and trainees on course
+at the start.  They leave once, on their date; attrition applies to the
+others (a scenario that lists every retirement may lower its attrition rate
+accordingly).  Staff in post never fall below those still to leave on a
+date (``held_in_post``): they are not released or retrained.
 Whole-people plans (integer mode) decide recruits, course starts, releases
 and short time in whole people; ``replacements`` refill posts that leavers
 left (``vacancies`` = leavers to date - replacements to date >= 0), in the
@@ -35,9 +47,12 @@ first-year excess: the course's success rate is their leaving.
 Recruitment supply: recruits and replacements summed over the PCNs of an area
 <= max starters.
 
-ARRS: ``claim[p, r, t]`` WTE <= FTE in post above the March 2019 baseline, <=
-the number cap; sum over a year of claim x min(cost, cap) x reimbursement /
-4 <= the PCN's entitlement.  Other spend (cost not reimbursed) is charged to
+ARRS: ``claim[p, r, t]`` WTE <= FTE in post above the March 2019 baseline
+(less staff recruited through a route that is not claimable, see
+:func:`_routes`), <= the number cap; sum over a year of claim x min(cost[r,
+t], cap) x reimbursement / 4 <= the PCN's entitlement (the main sum, or for
+roles paid from a ring-fenced pot, that pot's sum), ``cost[r, t]`` the
+role's cost in the period's financial year.  Other spend (cost not reimbursed) is charged to
 the role's named budget, limited where the budget gives an amount (an
 overrun is allowed only as a top-priority goal, so it is reported, never
 hidden).
@@ -112,9 +127,10 @@ CLAIMS_LEVEL = "claims"
 """Objective of the last, continuous step: with staffing fixed, claim as much ARRS
 as the rules allow (entitlement does not carry forward)."""
 
-CLAIMS_FREE_VARIABLES = ("claim_wte", "above_baseline", "budget_overrun")
+CLAIMS_FREE_VARIABLES = ("claim_wte", "above_baseline", "budget_overrun", "recruits_via", "staff_not_claimable")
 """What the claims step may change; every other column (staffing, shortfalls,
-costs) keeps the value the levels above settled."""
+costs) keeps the value the levels above settled.  Which recruitment route the
+settled recruits came through is free too: it changes who pays, not who is in post."""
 
 
 @dataclass
@@ -130,7 +146,6 @@ def build(inputs: ModelInputs) -> Model:
     """Build the whole model as array blocks."""
     m = ModelBuilder()
     P, R, T = inputs.shape
-    ppy = inputs.horizon.periods_per_year
     integer = inputs.integer
     part = inputs.participation[None, :, None]
 
@@ -154,8 +169,10 @@ def build(inputs: ModelInputs) -> Model:
                                  integer=integer, mask=np.broadcast_to(short_ok[None, :, None], (P, R, T)))
 
     # --- stock and flow --------------------------------------------------
-    rhs = np.zeros((P, R, T))
-    rhs[:, :, 0] = inputs.initial
+    # known flows are constants: planned leavers and trainees on course at the start leaving
+    # on their dates, the successes among those trainees joining their to-role
+    rhs = inputs.course_completions_by_role - inputs.planned_leavers - inputs.course_exits_by_role
+    rhs[:, :, 0] += inputs.initial
     balance = m.add_constraints("balance", (P, R, T), lower=rhs, upper=rhs)
     m.add_terms(balance, stock, 1.0)
     m.add_terms(balance[:, :, 1:], stock[:, :, :-1], -1.0)
@@ -167,8 +184,9 @@ def build(inputs: ModelInputs) -> Model:
     # leavers are the data's expected attrition, in both modes (see module docstring)
     a = inputs.attrition[None, :, None]
     e = inputs.entry_loss[None, :, None]
-    expected_initial = np.zeros((P, R, T))
-    expected_initial[:, :, 0] = inputs.attrition[None, :] * inputs.initial
+    # people who leave on a known date (planned leavers, trainees on course) are not also subject to attrition
+    expected_initial = -a * inputs.attrition_exempt
+    expected_initial[:, :, 0] += inputs.attrition[None, :] * inputs.initial
     leaver_rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
     m.add_terms(leaver_rows, leavers, 1.0)
     m.add_terms(leaver_rows[:, :, 1:], stock[:, :, :-1], -a)
@@ -192,7 +210,14 @@ def build(inputs: ModelInputs) -> Model:
         m.add_terms(rows, np.where(refillable, leavers, -1), -1.0)
         m.add_terms(rows, replacements, 1.0)
 
-    _transitions(m, inputs, stock, balance, leaver_rows)
+    held_rows = _transitions(m, inputs, stock, balance, leaver_rows)
+    held = inputs.held_in_post
+    for r in np.flatnonzero(held.any(axis=(0, 2))):
+        if r in held_rows:
+            continue
+        # people leaving on a known later date are still in post: nobody releases or retrains them
+        rows = m.add_constraints(f"held_in_post[{inputs.roles[r]}]", (P, T), lower=held[:, r, :])
+        m.add_terms(rows, stock[:, r, :], 1.0)
 
     # --- recruitment supply ---------------------------------------------
     sup = inputs.supply
@@ -202,13 +227,16 @@ def build(inputs: ModelInputs) -> Model:
             m.add_terms(np.full(len(members), rows[i]), starters[members, ri, t], 1.0)
             m.add_terms(np.full(len(members), rows[i]), replacements[members, ri, t], 1.0)
 
+    not_claimable = _routes(m, inputs, starters, replacements)
+
     # --- ARRS claims and entitlement ----------------------------------------
-    eligible = inputs.arrs_rate > 0
+    eligible = inputs.claim_rate > 0
     claim = m.add_variables("claim_wte", (P, R, T), upper=inputs.arrs_wte_cap, mask=eligible)
     base = np.broadcast_to(inputs.baseline_fte[:, :, None], (P, R, T))
     rows = m.add_constraints("claim_within_fte", (P, R, T), upper=0.0)
     m.add_terms(rows, claim, 1.0)
     m.add_terms(rows, np.where(eligible, stock, -1), -np.broadcast_to(part, (P, R, T)))
+    m.add_terms(rows, np.where(eligible, not_claimable, -1), np.broadcast_to(part, (P, R, T)))
     above_mask = eligible & (base > 0)
     if above_mask.any():
         # claimable = FTE - baseline when FTE >= baseline, else nothing (binary 'above')
@@ -220,6 +248,7 @@ def build(inputs: ModelInputs) -> Model:
         r2 = m.add_constraints("claim_minus_baseline", (P, R, T), upper=0.0)
         m.add_terms(r2, np.where(above_mask, claim, -1), 1.0)
         m.add_terms(r2, np.where(above_mask, stock, -1), -np.broadcast_to(part, (P, R, T)))
+        m.add_terms(r2, np.where(above_mask, not_claimable, -1), np.broadcast_to(part, (P, R, T)))
         m.add_terms(r2, above, base)
     ent = inputs.entitlement
     if len(ent):
@@ -230,11 +259,19 @@ def build(inputs: ModelInputs) -> Model:
         for i, (pi, year) in enumerate(zip(ent["pi"], ent["year"], strict=True)):
             ts = np.flatnonzero(year_of_t == year)
             m.add_terms(rows[i], claim[pi, :, ts], inputs.arrs_rate[pi, :, ts])
+    pots = inputs.pot_entitlement
+    if len(pots):
+        # a ring-fenced pot pays its roles' claims, and only those (the main sum's rows leave them out)
+        upper = np.maximum(pots["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
+        rows = m.add_constraints("pot_entitlement", (len(pots),), upper=upper)
+        year_of_t = inputs.period_years
+        for i, (pi, year, pot) in enumerate(zip(pots["pi"], pots["year"], pots["pot"], strict=True)):
+            rs, ts = np.nonzero((inputs.arrs_pot == pot) & (year_of_t == year)[None, :])
+            m.add_terms(np.full(len(rs), rows[i]), claim[pi, rs, ts], inputs.pot_rate[pi, rs, ts])
 
     # --- spend --------------------------------------------------------------
-    cost_fte = (inputs.annual_cost / ppy)[None, :, None] * part  # GBP per head per period
     spend_terms: list[tuple[np.ndarray, np.ndarray]] = [
-        (stock, np.broadcast_to(cost_fte, (P, R, T))),
+        (stock, np.broadcast_to(inputs.cost_per_head[None], (P, R, T))),
         (released, np.broadcast_to(np.nan_to_num(inputs.redundancy_cost)[None, :, None], (P, R, T))),
         (over, np.broadcast_to(np.nan_to_num(inputs.over_cost)[None, :, None], (P, R, T))),
         (short_time, np.broadcast_to(np.nan_to_num(inputs.short_cost)[None, :, None], (P, R, T))),
@@ -248,7 +285,7 @@ def build(inputs: ModelInputs) -> Model:
             ids = np.full((P, R, T), -1, dtype=np.int64)
             ids[:, from_ri[k], :] = started.ids[:, k, :]
             spend_terms.append((ids, np.full((P, R, T), tcost[k])))
-    claim_money = np.where(eligible, inputs.arrs_rate, 0.0)
+    claim_money = np.where(eligible, inputs.claim_rate, 0.0)
     _budgets(m, inputs, spend_terms, claim, claim_money)
     for ids, coefs in spend_terms:
         m.add_objective("final_cost", ids, coefs)
@@ -286,30 +323,34 @@ def claim_upper_bound(inputs: ModelInputs) -> np.ndarray:
     :data:`UNBOUNDED_CLAIM_WTE`.
     """
     P, R, T = inputs.shape
-    allowance = np.full((P, T), np.inf)  # GBP of entitlement for the PCN's year of t
-    ent = inputs.entitlement
-    if len(ent):
-        year_of_t = inputs.period_years
-        for pi, year, amount in zip(ent["pi"], ent["year"], ent["amount"], strict=True):
-            allowance[pi, year_of_t == year] = float(amount)
-    rate = inputs.arrs_rate
+    allowance = np.full((P, R, T), np.inf)  # GBP of the sum that pays the claim, for the PCN's year of t
+    year_of_t = inputs.period_years
+    for pi, year, amount in zip(inputs.entitlement["pi"], inputs.entitlement["year"], inputs.entitlement["amount"],
+                                strict=True):
+        allowance[pi, :, year_of_t == year] = float(amount)
+    pots = inputs.pot_entitlement
+    for pi, year, pot, amount in zip(pots["pi"], pots["year"], pots["pot"], pots["amount"], strict=True):
+        allowance[pi][(inputs.arrs_pot == pot) & (year_of_t == year)[None, :]] = float(amount)
+    rate = inputs.claim_rate
     with np.errstate(divide="ignore", invalid="ignore"):
-        affordable = np.where(rate > 0, allowance[:, None, :] / rate, np.inf)
+        affordable = np.where(rate > 0, allowance / rate, np.inf)
     bound = np.minimum(inputs.arrs_wte_cap, affordable)
     return np.where(np.isfinite(bound), bound, UNBOUNDED_CLAIM_WTE)
 
 
 def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray,
-                 leaver_rows: np.ndarray) -> None:
+                 leaver_rows: np.ndarray) -> set[int]:
     """Training pipelines and retraining: whole people start (``started``), and
     at the course end they all leave the from-role; the success rate's share
     joins the to-role (``completed``, an expected value like attrition) and the
     rest leave the workforce (reported as transition leavers).  While on a
     course, people are not also subject to the from-role's attrition: the
-    success rate is their leaving rate."""
+    success rate is their leaving rate.  Returns the roles whose staff in post
+    are kept at or above the people on a course and those held in post
+    (:attr:`ModelInputs.held_in_post`)."""
     tr = inputs.transitions
     if tr.empty:
-        return
+        return set()
     P, R, T = inputs.shape
     K = len(tr)
     max_per = tr["max_per_period"].astype(float).fillna(np.inf).to_numpy()
@@ -332,8 +373,9 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
     # people on a course at the end of t (started in (t - lead, t]) are part of the
     # from-role's stock at t, and not part of its attrition at t + 1
     attrition = inputs.attrition
+    held = inputs.held_in_post
     for r in np.unique(from_ri[lead > 0]):
-        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=0.0)
+        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=-held[:, r, :])
         m.add_terms(rows, stock[:, r, :], -1.0)
         for k in np.flatnonzero((from_ri == r) & (lead > 0)):
             for j in range(min(lead[k], T)):
@@ -345,6 +387,66 @@ def _transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balanc
         rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0)
         m.add_terms(rows, started[:, k, :], 1.0)
         m.add_terms(rows, stock[:, to_ri[k], :], -share[k])
+    return {int(r) for r in np.unique(from_ri[lead > 0])}
+
+
+def _routes(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray, replacements: np.ndarray) -> np.ndarray:
+    """Recruitment routes and the 12-month rule; returns the ids of ``staff_not_claimable``
+    (p x r x t, -1 where a role has no route that is ever not claimable).
+
+    A role with routes recruits through them: ``recruits_via[p, j, t]`` (an expected
+    split, continuous, like replacements) sum to its starters and replacements, and
+    a supply row naming a route limits that route's recruits.  Recruits through a
+    route not claimable in the year they start (the 12-month rule: nurses and
+    support workers employed by the PCN or a member practice in the previous 12
+    months) are followed as ``staff_not_claimable``: they leave at the role's
+    rates, as its other recruits do (the experienced rate on those in post, the
+    first-year rate on the last year's recruits), and are never claimed::
+
+        not_claimable[t] = (1 - a) x not_claimable[t-1] + (1 - e) x via_nc[t]
+                           - sum_j first_year_extra x survival^(j-1) x via_nc[t-j]
+
+    The claim rows subtract their FTE, like the 2019 baseline's.
+    """
+    P, R, T = inputs.shape
+    none = np.full((P, R, T), -1, dtype=np.int64)
+    routes = inputs.routes
+    if routes.empty:
+        return none
+    ri_of = routes["ri"].to_numpy(int)
+    J = len(routes)
+    via = m.add_variables("recruits_via", (P, J, T), mask=inputs.recruitable[:, ri_of, :])
+    with_routes = np.unique(ri_of)
+    rows = m.add_constraints("recruits_by_route", (P, len(with_routes), T), lower=0.0, upper=0.0)
+    for i, r in enumerate(with_routes):
+        m.add_terms(rows[:, i, :], starters[:, r, :], 1.0)
+        m.add_terms(rows[:, i, :], replacements[:, r, :], 1.0)
+        for j in np.flatnonzero(ri_of == r):
+            m.add_terms(rows[:, i, :], via[:, j, :], -1.0)
+    limits = inputs.route_supply
+    if len(limits):
+        rows = m.add_constraints("route_supply", (len(limits),), upper=limits["max_starters"].to_numpy(float))
+        for i, (j, t, members) in enumerate(zip(limits["j"], limits["t"], limits["members"], strict=True)):
+            m.add_terms(np.full(len(members), rows[i]), via[members, int(j), int(t)], 1.0)
+    unclaimable = ~inputs.route_claimable  # j x t
+    roles = np.unique(ri_of[unclaimable.any(axis=1)])
+    if not len(roles):
+        return none
+    mask = np.zeros((P, R, T), dtype=bool)
+    mask[:, roles, :] = True
+    staff = m.add_variables("staff_not_claimable", (P, R, T), mask=mask)
+    rows = m.add_constraints("staff_not_claimable", (P, len(roles), T), lower=0.0, upper=0.0)
+    a, e, extra = inputs.attrition, inputs.entry_loss, inputs.first_year_extra
+    survive = 1.0 - (a + extra)
+    for i, r in enumerate(roles):
+        m.add_terms(rows[:, i, :], staff[:, r, :], 1.0)
+        m.add_terms(rows[:, i, 1:], staff[:, r, :-1], -(1.0 - a[r]))
+        for j in np.flatnonzero((ri_of == r) & unclaimable.any(axis=1)):
+            recruits = np.where(unclaimable[j][None, :], via[:, j, :], -1)  # recruited in a year not claimable
+            m.add_terms(rows[:, i, :], recruits, -(1.0 - e[r]))
+            for lag in range(1, min(inputs.first_year_periods, T - 1) + 1):
+                m.add_terms(rows[:, i, lag:], recruits[:, : T - lag], extra[r] * survive[r] ** (lag - 1))
+    return staff
 
 
 def _budgets(m: ModelBuilder, inputs: ModelInputs, spend_terms: list[tuple[np.ndarray, np.ndarray]],

@@ -60,8 +60,7 @@ class ModelInputs:
     transitions: pd.DataFrame
     targets: TargetCells
     demand: pd.DataFrame  # level, area, t, required appointments, priority, penalty, members
-    # --- prepared for the 2025/26 rules and the years people plan now (see each field's docstring below);
-    # --- the formulation does not read them yet
+    # --- the 2025/26 rules and the years people plan now (see the functions that prepare them)
     cost: np.ndarray  # r x t: employer cost per WTE per year in period t's year (role_costs, else annual_cost)
     planned_leavers: np.ndarray  # p x r x t: known leavers (headcount) in period t
     course_exits: np.ndarray  # p x k x t: trainees on course at the start whose course ends in t
@@ -83,6 +82,53 @@ class ModelInputs:
 
     def year_of(self, t: int) -> str:
         return self.horizon.year_of(self.periods[t])
+
+    @property
+    def claim_rate(self) -> np.ndarray:
+        """p x r x t: GBP a claimed WTE brings in a period, from whichever sum pays it
+        (the main ARRS sum or a ring-fenced pot; a cell is paid by one of them)."""
+        return self.arrs_rate + self.pot_rate
+
+    @property
+    def cost_per_head(self) -> np.ndarray:
+        """GBP a person in post costs per period (r x t): the period's year's cost
+        per WTE x participation / periods per year.  The one definition of
+        employment cost: the formulation's cost level and the plan tables use it."""
+        return self.cost / self.horizon.periods_per_year * self.participation[:, None]
+
+    def _by_role(self, per_course: np.ndarray, column: str) -> np.ndarray:
+        """A p x k x t array of the courses summed onto their ``column`` role (p x r x t)."""
+        out = np.zeros(self.shape)
+        for k, ri in enumerate(self.transitions[column].to_numpy(int)):
+            out[:, ri, :] += per_course[:, k, :]
+        return out
+
+    @property
+    def course_exits_by_role(self) -> np.ndarray:
+        """p x r x t: trainees on course at the start whose course ends in t, in their from-role."""
+        return self._by_role(self.course_exits, "from_ri")
+
+    @property
+    def course_completions_by_role(self) -> np.ndarray:
+        """p x r x t: those of them expected to complete in t (exits x success), in the to-role."""
+        return self._by_role(self.course_completions, "to_ri")
+
+    @property
+    def held_in_post(self) -> np.ndarray:
+        """p x r x t: people in post at the end of t whose leaving date is known and later:
+        planned leavers leaving after t, and trainees on course at the start still on
+        their course.  Staff in post never fall below them (they cannot be released or
+        retrained), and they are not subject to attrition (see :attr:`attrition_exempt`)."""
+        later = np.cumsum(self.planned_leavers[:, :, ::-1], axis=2)[:, :, ::-1] - self.planned_leavers
+        return later + self._by_role(self.on_course, "from_ri")
+
+    @property
+    def attrition_exempt(self) -> np.ndarray:
+        """p x r x t: people in post at the end of t - 1 who leave on a known date, at t or
+        later (planned leavers, trainees on course at the start): attrition at t applies
+        to the others.  A known leaver leaves once, on the date; counting them in attrition
+        as well would make them leave twice.  ``held_in_post`` of t - 1."""
+        return self.held_in_post + self.planned_leavers + self.course_exits_by_role
 
     @property
     def first_year_periods(self) -> int:
@@ -240,8 +286,10 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     supply_rows.sort(key=lambda rec: rec["ri"])
     supply = pd.DataFrame(supply_rows, columns=["ri", "t", "members", "max_starters", "role", "level", "area", "period"])
 
-    arrs_rate, arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, annual_cost, notes)
-    arrs_rules = _arrs_rules_by_period(scenario, pcns, roles, periods, horizon, annual_cost)
+    cost = _cost_by_period(scenario, roles, periods, horizon, annual_cost)
+    arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, notes)
+    arrs_rules = _arrs_rules_by_period(scenario, pcns, roles, periods, horizon, cost)
+    arrs_rate = arrs_rules.pop("arrs_rate")
     routes, route_claimable, route_supply = _recruitment_routes(scenario, roles, periods, horizon, route_supply_rows)
 
     budgets = scenario.table("budgets").copy()
@@ -281,7 +329,7 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
         transitions=transitions.reset_index(drop=True),
         targets=_expand_targets(scenario, pcns, roles, periods, horizon, notes),
         demand=_expand_demand(scenario, pcns, periods, horizon),
-        cost=_cost_by_period(scenario, roles, periods, horizon, annual_cost),
+        cost=cost,
         planned_leavers=_planned_leavers(scenario, pcns, roles, periods, horizon, initial, notes),
         **_courses_in_progress(scenario, pcns, roles, periods, horizon, transitions.reset_index(drop=True),
                                initial, notes),
@@ -293,21 +341,18 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
 
 
 def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                horizon: Horizon, annual_cost: np.ndarray, notes: list[str]
-                ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Per PCN, role and period: GBP claimable per claimed WTE (0 if not
-    eligible) and the WTE cap; per PCN and year: the entitlement.
+                horizon: Horizon, notes: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per PCN, role and period: the most WTE claimable (inf = no cap); per
+    PCN and year: the entitlement (the year's main ARRS sum).
 
-    The claim rate is min(annual cost, cap) x reimbursement rate / periods per
-    year (the ARRS reimburses actual cost up to the maximum amount, at the
-    year's reimbursement rate).  A role's terms apply from
-    their ``from_quarter`` until replaced by a later row of the same year.
+    A role's terms apply from their ``from_quarter`` until replaced by a later
+    row of the same year (the claim rate per WTE is in
+    :func:`_arrs_rules_by_period`).
     """
     P, R, T = len(pcns), len(roles), len(periods)
-    rate = np.zeros((P, R, T))
     cap = np.full((P, R, T), np.inf)
     if horizon.step != "quarter":
-        return rate, cap, pd.DataFrame(columns=["pi", "year", "amount"])
+        return cap, pd.DataFrame(columns=["pi", "year", "amount"])
     terms = scenario.table("arrs_roles")
     years = scenario.table("arrs_years").set_index("year")
     lists = scenario.pcns.reindex(pcns)
@@ -315,17 +360,12 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
     r_index = {r: i for i, r in enumerate(roles)}
     for t, in_force in enumerate(_terms_in_force(terms[terms["role"].isin(r_index)], periods)):
         for role, row in in_force.items():
-            ri = r_index[role]
-            # a role with no annual cost costs nothing, so there is nothing to reimburse; a role paid
-            # from a ring-fenced pot claims nothing from the main sum (see pot_rate)
-            if not isinstance(row["pot"], str):
-                rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
             wte = np.full(P, np.inf)
             if pd.notna(row["max_wte_per_pcn"]):
                 wte[:] = row["max_wte_per_pcn"]
                 if pd.notna(row["large_list_threshold"]) and pd.notna(row["max_wte_per_pcn_large"]):
                     wte[registered >= row["large_list_threshold"]] = row["max_wte_per_pcn_large"]
-            cap[:, ri, t] = wte
+            cap[:, r_index[role], t] = wte
     records = []
     in_horizon = sorted({Quarter(p).year.label for p in periods})
     weighted = lists["weighted_list"].to_numpy(float)
@@ -341,7 +381,18 @@ def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: 
             else:
                 amount = float(y["entitlement_per_weighted_patient"]) * weighted[pi]
             records.append({"pi": pi, "year": year, "amount": amount})
-    return rate, cap, pd.DataFrame(records, columns=["pi", "year", "amount"])
+    return cap, pd.DataFrame(records, columns=["pi", "year", "amount"])
+
+
+def claim_rate_per_wte(cost: np.ndarray, cap_per_wte: np.ndarray, reimbursement: np.ndarray) -> np.ndarray:
+    """GBP an ARRS claim of one WTE brings in a quarter: the ARRS reimburses actual
+    cost up to the maximum amount, at the reimbursement rate (min(cost, cap) x
+    rate / 4).  0 where the role is not claimable (no cap in force) or costs
+    nothing.  The one definition of the claim rate: the formulation, the plan
+    tables and the entitlement rows all use the arrays made with it."""
+    with np.errstate(invalid="ignore"):
+        rate = np.minimum(cost, cap_per_wte) * reimbursement / 4.0
+    return np.where(np.isnan(cap_per_wte), 0.0, np.nan_to_num(rate))
 
 
 def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
@@ -464,8 +515,8 @@ def _amount_per_pcn(rule: pd.Series, weighted: np.ndarray) -> np.ndarray:
 
 
 def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                          horizon: Horizon, annual_cost: np.ndarray) -> dict[str, object]:
-    """The ARRS terms in force per role and period, unpriced, and the ring-fenced pots.
+                          horizon: Horizon, cost: np.ndarray) -> dict[str, object]:
+    """The ARRS terms in force per role and period, their claim rates, and the ring-fenced pots.
 
     ``arrs_cap_per_wte`` and ``arrs_reimbursement`` (r x t) are the row in
     force; with a per-year cost the claim rate per WTE and year is
@@ -473,15 +524,15 @@ def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str],
     that pays the claims: '' for the main sum in ``arrs_years`` (the
     ``entitlement`` frame), a pot id for a ring-fenced sum in ``arrs_pots``
     (``pot_entitlement``), None where the role is not claimable.
-    ``pot_rate`` (p x r x t) is the claim rate of the ring-fenced cells on
-    ``annual_cost``, as ``arrs_rate`` is for the main sum (which excludes
-    them).  Yearly horizons have no ARRS terms, as in :func:`_arrs_terms`.
+    ``arrs_rate`` and ``pot_rate`` (p x r x t) are the claim rates
+    (:func:`claim_rate_per_wte` on ``cost[r, t]``, the period's year's cost) of
+    the cells paid from the main sum and from a ring-fenced pot.  Yearly
+    horizons have no ARRS terms, as in :func:`_arrs_terms`.
     """
     P, R, T = len(pcns), len(roles), len(periods)
     cap_per_wte = np.full((R, T), np.nan)
     reimbursement = np.zeros((R, T))
     pot = np.full((R, T), None, dtype=object)
-    pot_rate = np.zeros((P, R, T))
     records: list[dict[str, object]] = []
     if horizon.step == "quarter":
         terms = scenario.table("arrs_roles")
@@ -492,8 +543,6 @@ def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str],
                 cap_per_wte[ri, t] = row["cap_per_wte"]
                 reimbursement[ri, t] = row["reimbursement_rate"]
                 pot[ri, t] = row["pot"] if isinstance(row["pot"], str) else ""
-                if pot[ri, t]:
-                    pot_rate[:, ri, t] = min(annual_cost[ri], row["cap_per_wte"]) * row["reimbursement_rate"] / 4.0
         weighted = scenario.pcns.reindex(pcns)["weighted_list"].to_numpy(float)
         in_horizon = {Quarter(p).year.label for p in periods}
         for rule in scenario.table("arrs_pots").to_dict("records"):
@@ -501,7 +550,11 @@ def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str],
                 amounts = _amount_per_pcn(pd.Series(rule), weighted)
                 records += [{"pi": pi, "year": rule["year"], "pot": rule["pot"], "amount": float(amounts[pi])}
                             for pi in range(P)]
-    return {"arrs_cap_per_wte": cap_per_wte, "arrs_reimbursement": reimbursement, "arrs_pot": pot,
+    rate = np.broadcast_to(claim_rate_per_wte(cost, cap_per_wte, reimbursement)[None], (P, R, T))
+    ring_fenced = np.vectorize(lambda name: bool(name))(pot) if pot.size else np.zeros((R, T), bool)
+    arrs_rate = np.where(ring_fenced[None], 0.0, rate)
+    pot_rate = np.where(ring_fenced[None], rate, 0.0)
+    return {"arrs_rate": arrs_rate, "arrs_cap_per_wte": cap_per_wte, "arrs_reimbursement": reimbursement, "arrs_pot": pot,
             "pot_rate": pot_rate, "pot_entitlement": pd.DataFrame(records, columns=["pi", "year", "pot", "amount"])}
 
 

@@ -11,7 +11,8 @@ post are the LP's as nearly as whole people allow:
   recruited ``round(LP total to t)`` people, so a quarter's 0.3 and the next
   quarter's 0.3 become nobody then one person, not nobody twice;
 * staff in post are simulated exactly as the formulation's balance defines
-  them (expected leavers, course exits and completions), so a course start
+  them (expected leavers, course exits and completions, planned leavers and
+  the courses of trainees on course at the start), so a course start
   is only offered where someone is in post to start it, and a release only
   where someone is in post to release;
 * recruitment supply (the most starters of a role an area's labour market
@@ -85,6 +86,11 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
     rate = inputs.attrition + inputs.first_year_extra  # a post's refills per period, at most
     per_head = inputs.capacity * inputs.participation  # appointments a person gives a year
     started = chosen.get("started", np.zeros((P, K, T)))
+    # known flows, as the formulation's balance has them: planned leavers and trainees on
+    # course at the start leave on their dates (not subject to attrition until then)
+    exempt, held = inputs.attrition_exempt, inputs.held_in_post
+    known_out = inputs.planned_leavers + inputs.course_exits_by_role
+    known_net = inputs.course_completions_by_role - known_out
 
     stock = inputs.initial.astype(float).copy()
     on_course = np.zeros((P, R))  # people on a course at the end of the previous period
@@ -95,7 +101,7 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
     for t in range(T):
         # attrition of the previous period's staff who are not on a course, with the
         # first-year rate for recruits of the last year (quarter steps)
-        base = inputs.attrition[None, :] * (stock - on_course)
+        base = inputs.attrition[None, :] * (stock - on_course - exempt[:, :, t])
         for j in range(1, min(inputs.first_year_periods, t) + 1):
             base = base + (inputs.first_year_extra * survive ** (j - 1))[None, :] * inflow[:, :, t - j]
         # courses ending now (started when lead periods ago) and their completions
@@ -110,7 +116,7 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
         # bring staff in post to the LP's (any s in [needed - open posts, needed]
         # hits it exactly); then the LP's other refills.
         e = inputs.entry_loss[None, :]
-        carried = stock - ending + completions - base  # nobody recruited or replaced
+        carried = stock - ending + completions - base + known_net[:, :, t]  # nobody recruited or replaced
         needed = (lp_stock[:, :, t] - carried) / (1.0 - e)
         open_posts = np.where(replaceable[:, :, t], (vacancies + base) / (1.0 - e), 0.0)
         short = np.maximum(required[:, :, t] - carried, 0.0) / (1.0 - e)
@@ -131,6 +137,7 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
             # targets fall due: count them, or a target is found short only when
             # the whole market's trainees complete at once
             later = required[:, :, t:] + _course_flows_ahead(started, from_ri, to_ri, lead, success, t, P, R, T)
+            later[:, :, 1:] -= np.cumsum(known_net[:, :, t + 1:], axis=2)  # and known flows after t
             for i, (ri, members, most) in enumerate(supply_at[t]):
                 # posts that targets due later need and later supply cannot all bring
                 due = _due_now(np.maximum(later[members, ri], 0.0), potential[members, ri], carried[members, ri],
@@ -164,13 +171,14 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
         inflow[:, :, t] = starters + replaced
         vacancies = np.where(refillable, vacancies + base + e * (starters + replaced) - replaced, 0.0)
 
-        # course starts: only people in post who are not already on a course
+        # course starts: only people in post who are not already on a course (nor leaving on a date)
         started_now = np.zeros((P, K))
         if "started" in chosen:
             want = _follow(target["started"][..., t], done["started"], bounds["started"], t)
             for k in range(K):
                 r = from_ri[k]
-                take = np.minimum(want[:, k], np.floor(np.maximum(stock_now[:, r] - on_course[:, r], 0.0) + SLACK))
+                free = stock_now[:, r] - on_course[:, r] - held[:, r, t]  # not on a course, not leaving on a date
+                take = np.minimum(want[:, k], np.floor(np.maximum(free, 0.0) + SLACK))
                 if not np.isnan(share[k]):
                     destination = stock_now[:, to_ri[k]] + (success[k] * take if lead[k] == 0 else 0.0)
                     take = np.minimum(take, np.floor(np.maximum(share[k] * destination, 0.0) + SLACK))
@@ -181,11 +189,11 @@ def round_plan(model: Model, lp: LinearProgram, y: np.ndarray, max_priority: int
                     on_course[:, r] += take
                 started_now[:, k] = take
             started[..., t] = started_now
-        # releases: only people in post and not on a course
+        # releases: only people in post, not on a course and not leaving on a known date
         released = np.zeros((P, R))
         if "released" in chosen:
             want = _follow(target["released"][..., t], done["released"], bounds["released"], t)
-            released = np.minimum(want, np.floor(np.maximum(stock_now - on_course, 0.0) + SLACK))
+            released = np.minimum(want, np.floor(np.maximum(stock_now - on_course - held[:, :, t], 0.0) + SLACK))
         stock = stock_now - released
         for name, now in (("starters", starters), ("released", released), ("started", started_now)):
             if name in chosen:
@@ -401,11 +409,28 @@ def _fit_supply(want: np.ndarray, members: np.ndarray, ri: int, most: float, ahe
 
 
 def _supply_by_period(inputs, T: int) -> list[list[tuple[int, np.ndarray, float]]]:
-    """Supply rows grouped by period: (role index, member PCNs, most starters)."""
+    """Supply rows grouped by period: (role index, member PCNs, most starters).
+
+    Where every recruitment route of a role is limited in an area and period
+    and no row limits the role there as a whole, the routes' limits summed
+    are the role's limit (its recruits all come through its routes)."""
     by_t: list[list[tuple[int, np.ndarray, float]]] = [[] for _ in range(T)]
     sup = inputs.supply
+    whole_role = set()
     for ri, t, members, most in zip(sup["ri"], sup["t"], sup["members"], sup["max_starters"], strict=True):
         by_t[int(t)].append((int(ri), np.asarray(members, dtype=int), float(most)))
+        whole_role.add((int(ri), int(t), np.asarray(members, dtype=int).tobytes()))
+    routes_of = inputs.routes.groupby("ri")["j"].apply(set).to_dict() if len(inputs.routes) else {}
+    by_area: dict[tuple[int, int, bytes], tuple[np.ndarray, set, float]] = {}
+    rs = inputs.route_supply
+    for j, ri, t, members, most in zip(rs["j"], rs["ri"], rs["t"], rs["members"], rs["max_starters"], strict=True):
+        members = np.asarray(members, dtype=int)
+        key = (int(ri), int(t), members.tobytes())
+        _, seen, total = by_area.get(key, (members, set(), 0.0))
+        by_area[key] = (members, seen | {int(j)}, total + float(most))
+    for (ri, t, key), (members, seen, total) in by_area.items():
+        if seen == routes_of.get(ri) and (ri, t, key) not in whole_role:
+            by_t[t].append((ri, members, total))
     return by_t
 
 
