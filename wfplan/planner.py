@@ -90,6 +90,9 @@ def plan_summary(result: PlanResult) -> dict[str, object]:
         summary["totals"] = {
             "starters": round(float(plan["starters"].sum()), 6),
             "leavers": round(float(plan["leavers"].sum()), 6),
+            "replacements": round(float(plan["replacements"].sum()), 6) if "replacements" in plan else 0.0,
+            "planned_leavers": round(float(plan["planned_leavers"].sum()), 6) if "planned_leavers" in plan else 0.0,
+            "training_leavers": round(float(plan["training_leavers"].sum()), 6) if "training_leavers" in plan else 0.0,
             "released": round(float(plan["released"].sum()), 6),
             "employment_cost": round(float(plan["employment_cost"].sum()), 2),
             "arrs_claims": round(float(plan["arrs_claim_gbp"].sum()), 2),
@@ -178,8 +181,14 @@ def summary_text(result: PlanResult) -> str:
         if demanded > 0:
             lines.append(f"Appointments: {words.number(unmet, 0)} of {words.number(demanded, 0)} wanted over the "
                          f"plan go unmet ({words.percent(unmet / demanded, 1)})")
-        lines.append(f"People: {words.number(t['starters'], 0 if s['integer'] else 1)} recruited into new posts, "
-                     f"{words.number(t['leavers'], 1)} expected to leave (the data's attrition rates), "
+        known = (f", {words.number(t['planned_leavers'], 0)} known leavers on their dates"
+                 if t.get("planned_leavers", 0) > 0 else "")
+        failed = (f", {words.number(t['training_leavers'], 1)} trainees expected not to complete"
+                  if t.get("training_leavers", 0) > 0 else "")
+        refills = (f" and {words.number(t['replacements'], 1)} replacing leavers"
+                   if t.get("replacements", 0) > 0 else "")
+        lines.append(f"People: {words.number(t['starters'], 0 if s['integer'] else 1)} recruited into new posts{refills}, "
+                     f"{words.number(t['leavers'], 1)} expected to leave (the data's attrition rates){known}{failed}, "
                      f"{words.number(t['released'], 0 if s['integer'] else 1)} released")
         overrun = t["budget_overrun"]
         lines.append(f"Money: staff cost {words.money_short(t['employment_cost'])}, ARRS claims "
