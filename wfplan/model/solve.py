@@ -65,12 +65,16 @@ units (per unit of the level's largest coefficient) of it: a ten-thousandth of
 a person or an appointment, ten times the tolerance each level is held to
 (:data:`ABSOLUTE_TOLERANCE`), which LP and whole-people solves both accumulate."""
 
-IPM_MIN_COLUMNS = 2_000
+IPM_MIN_COLUMNS = 1_500
 """LP levels whose objective touches at least this many columns (and with no warm
 basis) are solved by the interior point method: on the N&W LP its demand and
 fair-share levels (PCNs competing for the same scarce recruits, a degenerate LP)
 take 1.5 s against 13 s by simplex, while its budget and target levels (3 and
-1,037 columns) take 0.2 s by simplex against 0.7-1.6 s."""
+1,037 columns) take 0.2 s by simplex against 0.7-1.6 s.  On a 50-PCN synthetic
+scenario's parts the target levels touch 456-1,216 columns (simplex: 0.1-0.4 s)
+and one part's demand level 1,833 (simplex 12.4 s, 37 s in the whole-people
+re-solve; the other parts' demand levels, 2,115-2,256 columns, 2.5-3 s by IPM):
+hence 1,500."""
 
 
 def lp_method(level_vector: np.ndarray) -> str:
