@@ -111,6 +111,7 @@ def test_a_target_held_through_a_retirement_recruits_the_replacement_on_the_date
 NURSING_ROLES = TABLES["roles"] + ("tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,practice\n"
                                    "na,Nursing associate,Direct Patient Care,1,29000,2000,practice\n")
 TNA_TO_NA = "transition,from_role,to_role,lead_periods,success_rate\ntna_to_na,tna,na,8,0.85\n"
+TRAINEES_LEAVE_10_PERCENT = "role,annual_rate,first_year_annual_rate\nfcp,0,\npa,0,\ntna,0.1,\nna,0,\n"
 
 
 @pytest.mark.parametrize("integer", [False, True])
@@ -120,7 +121,7 @@ def test_trainees_on_course_complete_on_their_date_at_the_success_rate(tmp_path,
     leave the trainee grade, 2 x 0.85 = 1.7 become nursing associates and 0.3 leave."""
     tables = plan(tmp_path, {
         "roles": NURSING_ROLES, "transitions": TNA_TO_NA, "targets": NO_TARGETS,
-        "attrition": "role,annual_rate,first_year_annual_rate\nfcp,0,\npa,0,\ntna,0.1,\nna,0,\n",
+        "attrition": TRAINEES_LEAVE_10_PERCENT,
         "staff_in_post": "level,area,role,as_at,headcount\npcn,breckland,tna,2021/22 Q4,2\n",
         "trainees_on_course": "level,area,transition,started,completes,headcount\npcn,breckland,tna_to_na,,2022/23 Q3,2\n",
     }, integer)
@@ -139,7 +140,7 @@ def test_a_trainee_not_on_a_course_is_subject_to_attrition_and_one_on_a_course_i
     attrition (10% a year, a a quarter) applies to the third alone."""
     tables = plan(tmp_path, {
         "roles": NURSING_ROLES, "transitions": TNA_TO_NA, "targets": NO_TARGETS,
-        "attrition": "role,annual_rate,first_year_annual_rate\nfcp,0,\npa,0,\ntna,0.1,\nna,0,\n",
+        "attrition": TRAINEES_LEAVE_10_PERCENT,
         "staff_in_post": "level,area,role,as_at,headcount\npcn,breckland,tna,2021/22 Q4,3\n",
         "trainees_on_course": "level,area,transition,started,completes,headcount\npcn,breckland,tna_to_na,,2023/24 Q2,2\n",
     }, integer)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solvers.base import DEFAULT_GAP
+from wfplan import words
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import Model
@@ -130,8 +131,6 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False, determini
 def level_lines(summary: dict[str, object]) -> list[str]:
     """One line per goal level, in words: what it settles, its value, and how
     far from the best possible it may be (proven, or its bound and gap)."""
-    from wfplan import words
-
     lines = []
     records = {rec["level"]: rec for rec in summary.get("levels", [])}  # type: ignore[union-attr]
     for level, value in summary["objective_by_level"].items():  # type: ignore[union-attr]
@@ -160,8 +159,6 @@ def summary_text(result: PlanResult) -> str:
     """The console summary of a plan, in the words a PCN manager uses: how good
     the plan is (and how far from the best it may be), targets, appointments,
     people, money; the solver's figures last."""
-    from wfplan import words
-
     s = plan_summary(result)
     kind = "whole people" if s["integer"] else "fractional people, the LP version"
     lines = [f"Plan for {s['scenario']} ({kind}): {words.plan_status(s)}"]
