@@ -62,6 +62,7 @@ def run_case(case: Case) -> dict[str, object]:
     from wfplan.model import inputs as model_inputs
     from wfplan.model.formulation import CLAIMS_LEVEL, Model
     from wfplan.model.solve import solve
+    from wfplan.pipeline import settings_for
     from wfplan.plan_io import decode
 
     t0 = time.perf_counter()
@@ -73,28 +74,29 @@ def run_case(case: Case) -> dict[str, object]:
     t3 = time.perf_counter()
     if not case.claims:
         model = Model(model.builder, model.inputs, [lv for lv in model.level_order if lv != CLAIMS_LEVEL])
-    # as wfplan.planner.run_plan: build_seconds covers inputs, formulation and LP assembly
-    sol = solve(model, solver=case.solver, time_limit=case.time_limit, gap=case.gap, threads=case.threads,
-                build_seconds=t3 - t1, workers=case.workers, decompose=case.decompose)
+    # as wfplan.pipeline.run_plan: build_seconds covers inputs, formulation and LP assembly
+    settings = settings_for(scenario, solver=case.solver, time_limit=case.time_limit, gap=case.gap,
+                            threads=case.threads, workers=case.workers, decompose=case.decompose)
+    sol = solve(model, settings, build_seconds=t3 - t1)
     t4 = time.perf_counter()
     if sol.x is not None:
         decode(model, sol)
     t5 = time.perf_counter()
     rows = model.builder.num_rows
     lp = sol.lp
-    gaps = [rec["gap"] for rec in sol.levels if rec["gap"] is not None]
+    gaps = [rec.gap for rec in sol.levels if rec.gap is not None]
     out: dict[str, object] = {
         "case": case.name, "variables": lp.num_cols, "integer_variables": lp.num_integer, "constraints": rows,
         "nonzeros": int(lp.A[:rows].nnz), "load_s": t1 - t0, "prepare_s": t2 - t1, "formulation_s": t3 - t2,
         "build_s": sol.build_seconds, "solve_s": sol.solve_seconds, "decode_s": t5 - t4,
         "status": sol.status.value, "gap": max(gaps) if gaps and len(gaps) == len(sol.levels) and sol.x is not None else None,
-        "levels": " ".join(f"{r['level']}:{r['status']}" + (f"({r['gap']:.1%})" if r["gap"] else "")
+        "levels": " ".join(f"{r.level}:{r.status}" + (f"({r.gap:.1%})" if r.gap else "")
                            for r in sol.levels),
         # the process and its worker processes (ru_maxrss of children: the largest one)
         "peak_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                      + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024,
-        "parts": int(max((rec.get("parts", 1) for rec in sol.levels), default=1)),
-        "bounds": {str(r["level"]): r["bound"] for r in sol.levels},
+        "parts": int(max((rec.parts or 1 for rec in sol.levels), default=1)),
+        "bounds": {str(r.level): r.bound for r in sol.levels},
     }
     if case.pulp:
         out.update(pulp_comparison(model))
@@ -198,7 +200,7 @@ def median_row(runs: list[dict[str, object]]) -> dict[str, object]:
         values = [r[key] for r in runs if isinstance(r.get(key), int | float) and not isinstance(r.get(key), bool)]
         if isinstance(value, float) and values:
             row[key] = statistics.median(values)
-    statuses = [str(r["status"]) for r in runs]
+    statuses = [str(r.status) for r in runs]
     row["status"] = ", ".join(f"{s} x{statuses.count(s)}" if statuses.count(s) > 1 and len(set(statuses)) > 1
                               else s for s in dict.fromkeys(statuses))
     row["repeats"] = len(runs)
@@ -264,7 +266,7 @@ def targets(rows: list[dict[str, object]]) -> list[str]:
         r = by.get(name)
         if r is None or "build_s" not in r:
             continue
-        solved = r["gap"] is not None and r["gap"] <= 0.01 and r["solve_s"] <= 120 and "error" not in r["status"]
+        solved = r.gap is not None and r.gap <= 0.01 and r["solve_s"] <= 120 and "error" not in r.status
         checks = [("build <= 10 s", r["build_s"] <= 10, f"{r['build_s']:.1f} s"),
                   ("solved to <= 1% gap in <= 120 s", solved, f"{r['status']}, gap {_fmt(r['gap'], '.2%')}, "
                                                               f"{r['solve_s']:.1f} s"),

@@ -54,7 +54,8 @@ def tiny_plan(tiny_plan_master: Path, tmp_path: Path) -> Path:
 def nw_lp_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Norfolk and Waveney example planned as an LP (fractional people; about 3 s)."""
     from wfplan.load import load_scenario
-    from wfplan.planner import run_plan, write_plan
+    from wfplan.pipeline import run_plan
+    from wfplan.planner import write_plan
 
     out = tmp_path_factory.mktemp("nw_lp") / "plan"
     result = run_plan(load_scenario(NW_EXAMPLE), integer=False)

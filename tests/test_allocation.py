@@ -13,7 +13,8 @@ from tests.conftest import NW_EXAMPLE
 from tests.tiny_scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.model import formulation
-from wfplan.planner import run_plan
+from wfplan.model.formulation import goals
+from wfplan.pipeline import run_plan
 from wfplan.synth import synth_scenario
 
 BRECKLAND, MID_NORFOLK = 42514, 46032  # registered lists of the tiny scenario's PCNs
@@ -122,20 +123,20 @@ def _above_fair_share(result) -> float:
         plan["staff_headcount"].to_numpy()
     table = inputs.scenario.pcns.reindex(inputs.pcns)
     need = table["registered_list"].to_numpy(float) * table["need_index"].to_numpy(float)
-    allowance = formulation.required_headcount(inputs)
+    allowance = goals.required_headcount(inputs)
     excess = 0.0
     for r in range(R):
         if inputs.serves[r] != "pcn" or not inputs.recruitable[:, r, :].any():
             continue
-        market = formulation._labour_markets(inputs, r)
+        market = goals.labour_markets(inputs, r)
         for group in np.unique(market):
             members = market == group
             if members.sum() < 2:
                 continue
             share = need[members] / need[members].sum()
             total = staff[members, r, :].sum(axis=0)
-            limit = formulation.FAIR_SHARE_LIMIT * share[:, None] * total[None, :] + allowance[members, r, :] \
-                + formulation.FAIR_SHARE_SPARE
+            limit = goals.FAIR_SHARE_LIMIT * share[:, None] * total[None, :] + allowance[members, r, :] \
+                + goals.FAIR_SHARE_SPARE
             excess += float(np.maximum(staff[members, r, :] - limit, 0.0).sum())
     return excess
 

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from solvers.base import LinearProgram
+from solvers.base import LinearProgram, Status
 from tests.checker import check_plan
 from wfplan.model import decompose as decompose_module
 from wfplan.model import solve as solve_module
 from wfplan.model.decompose import independent_parts, sub_program
-from wfplan.planner import level_lines, run_plan
+from wfplan.model.levels import LevelRecord
+from wfplan.pipeline import run_plan
+from wfplan.planner import level_lines
 from wfplan.synth import synth_scenario
 
 
@@ -55,7 +57,7 @@ def one_component_per_part(monkeypatch) -> None:
 
 
 def _records(result) -> list[dict[str, object]]:
-    return [{k: v for k, v in rec.items() if k != "seconds"} for rec in result.solution.levels]
+    return [rec.as_dict(timings=False) for rec in result.solution.levels]
 
 
 def _parts(scenario, integer: bool) -> int:
@@ -84,27 +86,27 @@ def test_decomposed_plan_is_identical_on_one_or_two_worker_processes(places, mon
     two = run_plan(places, integer=False, workers=2)
     assert _records(one) == _records(two)
     assert np.array_equal(one.solution.x, two.solution.x)
-    assert all(rec["parts"] > 1 for rec in one.solution.levels)
+    assert all(rec.parts > 1 for rec in one.solution.levels)
 
 
 def test_decomposed_integer_plan_keeps_every_rule_in_whole_people(places) -> None:
     result = run_plan(places, gap=0.01, time_limit=20)
     assert result.solution.status.has_solution
-    assert all(rec["parts"] > 1 for rec in result.solution.levels)
+    assert all(rec.parts > 1 for rec in result.solution.levels)
     assert check_plan(places, result.tables, integer=True) == []
 
 
 def test_a_level_merged_from_parts_counts_the_parts_that_proved_no_bound() -> None:
-    def record(status: str, objective: float, bound: float | None) -> dict[str, object]:
-        return {"level": "p2", "status": status, "objective": objective, "bound": bound, "gap": None, "seconds": 1.0}
+    def record(status: str, objective: float, bound: float | None) -> LevelRecord:
+        return LevelRecord("p2", Status(status), objective, bound, None, 1.0)
 
     merged = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, None)], []])
-    assert merged["status"] == "error"  # the third part never reached p2
-    assert merged["bound"] is None and merged["gap"] is None
-    assert (merged["parts"], merged["parts_total"], merged["parts_without_bound"]) == (2, 3, 2)
+    assert merged.status == "error"  # the third part never reached p2
+    assert merged.bound is None and merged.gap is None
+    assert (merged.parts, merged.parts_total, merged.parts_without_bound) == (2, 3, 2)
     proven = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, 6.0)]])
-    assert proven["bound"] == 11.0 and proven["gap"] == pytest.approx(3.0 / 14.0)
-    assert proven["parts_without_bound"] == 0
+    assert proven.bound == 11.0 and proven.gap == pytest.approx(3.0 / 14.0)
+    assert proven.parts_without_bound == 0
 
 
 def test_console_says_what_is_proven_about_each_unfinished_level() -> None:

@@ -23,7 +23,7 @@ from wfplan.explain.diagnose import diagnose
 from wfplan.explain.marginal import CAVEAT, explain_scenario
 from wfplan.load import load_scenario
 from wfplan.overrides import with_overrides
-from wfplan.planner import run_plan
+from wfplan.pipeline import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"

@@ -12,7 +12,7 @@ from solvers import SolveOptions, SolveResult, Status, get_solver
 from tests.checker import check_plan
 from wfplan.load import load_scenario
 from wfplan.model import solve as solve_module
-from wfplan.planner import run_plan
+from wfplan.pipeline import run_plan
 
 NW = Path(__file__).resolve().parents[1] / "examples" / "norfolk_waveney"
 
@@ -38,7 +38,7 @@ def test_claims_are_settled_on_the_last_plan_when_a_goal_level_finds_none(monkey
         "final_cost")
     monkeypatch.setattr(solve_module, "get_solver", lambda name: FailsOn(name, demand_level))
     failed = run_plan(scenario, integer=False)
-    statuses = {rec["level"]: rec["status"] for rec in failed.solution.levels}
+    statuses = {rec.level: rec.status for rec in failed.solution.levels}
     # the levels after the failed one are not solved; the claims step still settles who pays
     assert statuses == {"budget": "optimal", "p1": "optimal", "p2": "error", "claims": "optimal"}
     assert failed.solution.status == Status.FEASIBLE  # a plan, not proven optimal
@@ -54,8 +54,8 @@ def test_the_cost_level_is_proven_by_the_last_goal_levels_tie_break_without_a_so
     cost = whole.model.builder.objective_vector("final_cost")
     monkeypatch.setattr(solve_module, "get_solver", lambda name: FailsOn(name, cost))
     again = run_plan(scenario, integer=False)
-    record = next(rec for rec in again.solution.levels if rec["level"] == "final_cost")
-    assert record["status"] == "optimal" and record["seconds"] == 0.0
+    record = next(rec for rec in again.solution.levels if rec.level == "final_cost")
+    assert record.status == "optimal" and record.seconds == 0.0
     # a solve of the cost level on its own, with the goals held at the plan's values (to a
     # ten-millionth, at least a millionth of a unit), finds no plan cheaper by more than what
     # that slack buys: about 0.03 appointments, worth a few thousand pounds (measured: GBP 1,848)

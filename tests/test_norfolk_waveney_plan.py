@@ -13,7 +13,7 @@ import pytest
 
 from wfplan.load import load_scenario
 from wfplan.model.solve import ABSOLUTE_TOLERANCE
-from wfplan.planner import run_plan
+from wfplan.pipeline import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 

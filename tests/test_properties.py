@@ -34,7 +34,7 @@ from tests.checker import check_plan
 from tests.cli_run import invoke  # noqa: E402
 from tests.strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios
 from wfplan.load import load_scenario  # noqa: E402
-from wfplan.planner import run_plan  # noqa: E402
+from wfplan.pipeline import run_plan  # noqa: E402
 
 pytestmark = pytest.mark.skipif("highs" not in available_solvers(), reason="HiGHS is not installed")
 
@@ -69,7 +69,7 @@ def _plan_and_check(scenario, integer: bool) -> None:
     mode = "integer" if integer else "LP"
     result = run_plan(scenario, solver="highs", integer=integer, time_limit=TIME_LIMIT)
     solution = result.solution
-    levels = [(rec["level"], rec["status"]) for rec in solution.levels]
+    levels = [(rec.level, rec.status) for rec in solution.levels]
     if not solution.status.has_solution:
         # only hard rules can make a plan impossible; the generated goals are all soft
         assert solution.status == Status.INFEASIBLE and _hard_rules(scenario), (
@@ -199,7 +199,7 @@ def test_claims_step_survives_rounding_the_integers(tmp_path: Path) -> None:
     scenario = load_scenario(_write(tmp_path / "scenario", CLAIMS_ROUNDING))
     result = run_plan(scenario, solver="highs", integer=True)
     assert check_plan(scenario, result.tables, integer=True) == []
-    assert [rec["status"] for rec in result.solution.levels] == ["optimal"] * len(result.solution.levels), (
+    assert [rec.status for rec in result.solution.levels] == ["optimal"] * len(result.solution.levels), (
         result.solution.levels)
     assert result.solution.status == Status.OPTIMAL
     # two pharmacists at 0.501 FTE, claimable all 2021/22 at 20,000 x 0.5 a year: 2 x 0.501 x 10,000

@@ -15,7 +15,7 @@ from tests.tiny_scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.model import solve as solve_module
 from wfplan.model.solve import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
-from wfplan.planner import run_plan
+from wfplan.pipeline import run_plan
 from wfplan.synth import synth_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,14 +119,14 @@ def test_each_level_is_proven_against_the_lp_relaxation(nw_pair) -> None:
     """Every level's bound is the LP's value there; its gap is how far the plan can be from the best."""
     _, lp, whole = nw_pair
     for record in whole.solution.levels:
-        if record["level"] == "claims":
+        if record.level == "claims":
             continue
-        assert record["bound"] == pytest.approx(lp.solution.objectives[record["level"]], rel=1e-6, abs=1e-3)
-        assert record["objective"] >= record["bound"] - 1e-3
-        assert record["gap"] == pytest.approx((record["objective"] - record["bound"]) / max(1.0, record["objective"]),
+        assert record.bound == pytest.approx(lp.solution.objectives[record.level], rel=1e-6, abs=1e-3)
+        assert record.objective >= record.bound - 1e-3
+        assert record.gap == pytest.approx((record.objective - record.bound) / max(1.0, record.objective),
                                               abs=1e-9)
     # the targets are met exactly: the LP's value there is 0 and so is the plan's
-    p1 = next(rec for rec in whole.solution.levels if rec["level"] == "p1")
+    p1 = next(rec for rec in whole.solution.levels if rec.level == "p1")
     assert p1["status"] == "optimal"
 
 
@@ -137,7 +137,7 @@ def test_summary_levels_are_the_final_plans_own_values(nw_pair) -> None:
     for level, value in whole.solution.objectives.items():
         assert value == pytest.approx(float(builder.objective_vector(level) @ x), rel=1e-12, abs=1e-9)
     for record in whole.solution.levels:
-        assert record["objective"] == pytest.approx(whole.solution.objectives[record["level"]], rel=1e-9, abs=1e-6)
+        assert record.objective == pytest.approx(whole.solution.objectives[record.level], rel=1e-9, abs=1e-6)
 
 
 def test_goals_never_show_a_requirement_met_by_rounding_as_short(nw_pair) -> None:

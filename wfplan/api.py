@@ -1,7 +1,7 @@
 """The Python API for notebooks: ``wfplan.load``, ``wfplan.plan`` and :class:`Plan`.
 
 A thin layer over the pipeline the command line uses
-(:func:`wfplan.load.load_scenario`, :func:`wfplan.planner.run_plan`,
+(:func:`wfplan.load.load_scenario`, :func:`wfplan.pipeline.run_plan`,
 :func:`wfplan.planner.write_plan`)::
 
     import wfplan
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from solvers.base import DEFAULT_GAP
-from wfplan.planner import PlanResult
+from wfplan.pipeline import PlanResult
 from wfplan.scenario import Scenario
 
 
@@ -53,7 +53,7 @@ def plan(scenario: Scenario | str | Path, *, solver: str = "highs", time_limit: 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    from wfplan.planner import run_plan
+    from wfplan.pipeline import run_plan
 
     return Plan(run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer,
                          workers=workers, decompose=decompose))
@@ -63,7 +63,7 @@ def plan(scenario: Scenario | str | Path, *, solver: str = "highs", time_limit: 
 class Plan:
     """A planned scenario: its tables as DataFrames, its summary and its status in words.
 
-    ``result`` is the pipeline's :class:`~wfplan.planner.PlanResult` (model and
+    ``result`` is the pipeline's :class:`~wfplan.pipeline.PlanResult` (model and
     solution) for anything this class does not show.
     """
 
@@ -102,7 +102,9 @@ class Plan:
     @property
     def summary(self) -> dict[str, object]:
         """What summary.json holds: solver, status, levels, gap, timings, totals."""
-        return self.result.summary
+        from wfplan.planner import plan_summary
+
+        return plan_summary(self.result)
 
     @property
     def status(self) -> str:

@@ -268,7 +268,8 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     (goals.csv), budgets (budgets.csv), checkpoint flows and summary.json.
     """
     from wfplan.load import load_scenario
-    from wfplan.planner import run_plan, summary_text, write_plan
+    from wfplan.pipeline import run_plan
+    from wfplan.planner import summary_text, write_plan
 
     if deterministic and time_limit is not None:
         raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")

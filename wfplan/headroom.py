@@ -112,6 +112,6 @@ def _at_cap(inputs, claims: np.ndarray, p: int, r: int, ts: np.ndarray) -> bool:
 
 
 def _names(inputs, roles: list[int]) -> str:
-    names = inputs.scenario.roles.reindex([inputs.roles[r] for r in roles])["name"]
+    names = inputs.role_names[list(roles)]
     return ", ".join(str(n).lower() if isinstance(n, str) else inputs.roles[r] for n, r in zip(names, roles,
                                                                                                  strict=True))

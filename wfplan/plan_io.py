@@ -42,9 +42,14 @@ class PlanTables:
     historic: pd.DataFrame
 
 
-def _clean(a: np.ndarray, whole: bool) -> np.ndarray:
-    """Round solver noise: to whole people for decisions in integer mode, to 1e-9 otherwise."""
-    return np.round(a) + 0.0 if whole else np.where(np.abs(a) < 1e-9, 0.0, a)
+def clean_solution(lp, x: np.ndarray) -> np.ndarray:
+    """The solution with solver noise rounded: whole-people decisions (integer columns)
+    to whole numbers, values within 1e-9 of zero to zero.  Every plan table is read
+    from this one vector, so a figure and its parts agree."""
+    clean = np.where(np.abs(x) < 1e-9, 0.0, x)
+    whole = lp.integrality if lp is not None else np.zeros(len(x), dtype=bool)
+    clean[whole] = np.round(x[whole]) + 0.0
+    return clean
 
 
 def decode(model: Model, solution: PlanSolution) -> PlanTables:
@@ -53,58 +58,24 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     Decisions (recruits, course starts, releases, short time) are whole people
     in integer mode; leavers, replacements (which follow leavers), course
     completions and so staff in post are expected values, as the formulation
-    defines them.
+    defines them.  Every derived figure (FTE, cost, claims, course flows) is
+    the formulation's named expression evaluated at the plan, not a copy of it.
     """
-    inputs, b, x = model.inputs, model.builder, solution.x
-    assert x is not None
+    inputs, b = model.inputs, model.builder
+    assert solution.x is not None
+    x = clean_solution(solution.lp, solution.x)
     P, R, T = inputs.shape
-    integer = inputs.integer
-    val = {name: b.value(name, x) for name in b.variables}
     zeros = np.zeros((P, R, T))
-    stock = _clean(val["stock"], False)
-    starters = _clean(val["starters"], integer)
-    replacements = _clean(val.get("replacements", zeros), False)
-    leavers = _clean(val["leavers"], False)
-    released = _clean(val.get("released", zeros), integer)
-    short = _clean(val.get("short_time", zeros), integer)
-    over = val.get("overstaffed", zeros)
-    vacancies = _clean(val.get("vacancies", zeros), False)
-    # trainees on course at the start: their courses end on their dates, like those started in the plan
-    trans_in = inputs.course_completions_by_role.copy()
-    trans_out = zeros.copy()
-    course_leavers = zeros.copy()
-    for k, (ri, success) in enumerate(zip(inputs.transitions["from_ri"], inputs.transitions["success_rate"],
-                                          strict=True)):
-        trans_out[:, ri, :] += success * inputs.course_exits[:, k, :]
-        course_leavers[:, ri, :] += (1.0 - success) * inputs.course_exits[:, k, :]
-    course_starts = zeros.copy()
-    tr = inputs.transitions
-    if "started" in val:
-        started = _clean(val["started"], integer)
-        for k in range(len(tr)):
-            lead, success = int(tr["lead_periods"].iloc[k]), float(tr["success_rate"].iloc[k])
-            course_starts[:, tr["from_ri"].iloc[k], :] += started[:, k, :]
-            if lead < T:  # people leave the from-role when their course ends: most into the to-role
-                cohort = started[:, k, : T - lead]
-                trans_out[:, tr["from_ri"].iloc[k], lead:] += success * cohort
-                course_leavers[:, tr["from_ri"].iloc[k], lead:] += (1.0 - success) * cohort
-            trans_in[:, tr["to_ri"].iloc[k], :] += _clean(val["completed"][:, k, :], False)
-    # recruits through a route not claimable in the year they start (the 12-month rule), and those in post
-    recruits_not_claimable = zeros.copy()
-    if "recruits_via" in val:
-        for j, ri in enumerate(inputs.routes["ri"].to_numpy(int)):
-            recruits_not_claimable[:, ri, :] += np.where(inputs.route_claimable[j], 0.0, val["recruits_via"][:, j, :])
-    recruits_not_claimable = _clean(recruits_not_claimable, False)
-    staff_not_claimable = _clean(val.get("staff_not_claimable", zeros), False)
-    rate = inputs.claim_rate
-    claim = np.where(rate > 0, val.get("claim_wte", zeros), 0.0)
-    claim = np.where(np.abs(claim) < 1e-9, 0.0, claim)
-    fte = stock * inputs.participation[None, :, None]
-    cost = stock * inputs.cost_per_head[None]
-    claim_gbp = claim * rate
 
-    pcn_place = inputs.scenario.pcns["place"].reindex(inputs.pcns).to_numpy()
-    groups = inputs.scenario.roles["staff_group"].reindex(inputs.roles).to_numpy()
+    def value(name: str) -> np.ndarray:
+        return b.value(name, x) if name in b.variables else zeros
+
+    def expression(name: str) -> np.ndarray:
+        return b.evaluate(name, x)
+
+    stock = value("stock")
+    claim = value("claim_wte")
+    pcn_place, groups = inputs.place_names, inputs.staff_groups
     labels = [inputs.horizon.label(p) for p in inputs.periods]
     years = inputs.period_years.tolist()
     pi, ri, ti = np.meshgrid(np.arange(P), np.arange(R), np.arange(T), indexing="ij")
@@ -112,24 +83,29 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
     plan = pd.DataFrame({
         "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
         "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
-        "starters": starters.ravel(), "replacements": replacements.ravel(), "leavers": leavers.ravel(),
-        "planned_leavers": inputs.planned_leavers.ravel(),
-        "released": released.ravel(), "training_starts": course_starts.ravel(), "transitions_out": trans_out.ravel(),
-        "training_leavers": course_leavers.ravel(), "transitions_in": trans_in.ravel(),
-        "staff_headcount": stock.ravel(), "staff_fte": fte.ravel(), "vacancies": vacancies.ravel(),
-        "recruits_not_claimable": recruits_not_claimable.ravel(), "staff_not_claimable": staff_not_claimable.ravel(),
-        "short_time": short.ravel(), "overstaffed": over.ravel(), "employment_cost": cost.ravel(),
-        "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": claim_gbp.ravel(),
+        "starters": value("starters").ravel(), "replacements": value("replacements").ravel(),
+        "leavers": value("leavers").ravel(), "planned_leavers": inputs.planned_leavers.ravel(),
+        "released": value("released").ravel(), "training_starts": expression("training_starts").ravel(),
+        "transitions_out": expression("transitions_out").ravel(),
+        "training_leavers": expression("training_leavers").ravel(),
+        "transitions_in": expression("transitions_in").ravel(),
+        "staff_headcount": stock.ravel(), "staff_fte": expression("staff_fte").ravel(),
+        "vacancies": value("vacancies").ravel(),
+        "recruits_not_claimable": expression("recruits_not_claimable").ravel(),
+        "staff_not_claimable": value("staff_not_claimable").ravel(),
+        "short_time": value("short_time").ravel(), "overstaffed": value("overstaffed").ravel(),
+        "employment_cost": expression("employment_cost").ravel(),
+        "arrs_claim_wte": claim.ravel(), "arrs_claim_gbp": expression("arrs_claim_gbp").ravel(),
     })
     plan["other_spend"] = plan["employment_cost"] - plan["arrs_claim_gbp"]
-    goals = _goals(model, solution, val)
-    arrs = _arrs_table(inputs, claim)
+    goals = _goals(model, solution)
+    arrs = _arrs_table(inputs, expression("main_claim_gbp"), expression("ring_fenced_claim_gbp"))
     arrs["unused_reason"] = unused_reasons(inputs, plan, goals, arrs)
-    return PlanTables(plan=plan, arrs=arrs, goals=goals, budgets=_budget_table(inputs, plan, val),
+    return PlanTables(plan=plan, arrs=arrs, goals=goals, budgets=_budget_table(inputs, plan),
                       **_flows(inputs, plan))
 
 
-def _arrs_table(inputs, claim: np.ndarray) -> pd.DataFrame:
+def _arrs_table(inputs, main: np.ndarray, pot: np.ndarray) -> pd.DataFrame:
     """Per PCN and year: the main ARRS sum, its claims and headroom; and the ring-fenced
     pots of the year (summed, where a year has any) with the claims they pay."""
     columns = ["pcn", "year", "entitlement", "claims", "headroom", "ring_fenced_entitlement", "ring_fenced_claims"]
@@ -137,7 +113,6 @@ def _arrs_table(inputs, claim: np.ndarray) -> pd.DataFrame:
     if ent.empty:
         return pd.DataFrame(columns=[*columns, "unused_reason"])
     year_of_t = inputs.period_years
-    main, pot = claim * inputs.arrs_rate, claim * inputs.pot_rate
     ent["pcn"] = [inputs.pcns[i] for i in ent["pi"]]
     ent["claims"] = [float(main[pi][:, year_of_t == y].sum()) for pi, y in zip(ent["pi"], ent["year"], strict=True)]
     ent = ent.rename(columns={"amount": "entitlement"})
@@ -149,20 +124,19 @@ def _arrs_table(inputs, claim: np.ndarray) -> pd.DataFrame:
     return ent[columns].reset_index(drop=True)
 
 
-def _goals(model: Model, solution: PlanSolution, val: dict[str, np.ndarray]) -> pd.DataFrame:
+def _goals(model: Model, solution: PlanSolution) -> pd.DataFrame:
     """Every target and demand goal: required, achieved and shortfall.
 
-    ``achieved`` is read off the model's own goal rows (the measure the
-    optimiser used, less its shortfall or unmet column), so it is defined once,
-    in the formulation.  A shortfall below :data:`SHORTFALL_NOISE` (solver
-    rounding) is reported as met, with the requirement as achieved.
+    ``achieved`` is the formulation's own measure (``target_measure``,
+    ``demand_met``) at the solution, so it is defined once.  A shortfall below
+    :data:`SHORTFALL_NOISE` (solver rounding) is reported as met, with the
+    requirement as achieved.
     """
-    inputs, b = model.inputs, model.builder
-    activity = solution.lp.A @ solution.x if solution.lp is not None else None
+    inputs, b, x = model.inputs, model.builder, solution.x
     frames = []
     cells = inputs.targets.frame
     if len(cells):
-        measure = activity[b.constraints["targets"].ids] - val.get("target_shortfall", np.zeros(len(cells)))
+        measure = b.evaluate("target_measure", x)
         frames.append(pd.DataFrame({
             "goal": "target", "id": cells["target"], "role": cells["role"], "level": cells["level"],
             "area": cells["area"], "period": cells["period"], "by": cells["by"], "unit": cells["unit"],
@@ -171,8 +145,7 @@ def _goals(model: Model, solution: PlanSolution, val: dict[str, np.ndarray]) -> 
             "shortfall": np.where(cells["kind"] == "at_least", np.maximum(cells["required"] - measure, 0.0), 0.0)}))
     d = inputs.demand
     if len(d):
-        unmet = val["unmet_demand"]
-        delivered = activity[b.constraints["demand"].ids] - unmet
+        delivered = b.evaluate("demand_met", x)
         frames.append(pd.DataFrame({
             "goal": "demand", "id": "demand_" + d["source_level"] + "_" + d["source_area"], "role": "",
             "level": d["level"], "area": d["area"],
@@ -189,7 +162,7 @@ def _goals(model: Model, solution: PlanSolution, val: dict[str, np.ndarray]) -> 
     return out
 
 
-def _budget_table(inputs, plan: pd.DataFrame, val: dict[str, np.ndarray]) -> pd.DataFrame:
+def _budget_table(inputs, plan: pd.DataFrame) -> pd.DataFrame:
     budgets = inputs.budgets
     role_budget = dict(zip(inputs.roles, inputs.funding_budget, strict=True))
     spend_by = plan.assign(budget=plan["role"].map(role_budget))
@@ -208,9 +181,8 @@ def _budget_table(inputs, plan: pd.DataFrame, val: dict[str, np.ndarray]) -> pd.
 
 def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The plan as checkpoint flows (PCN level) with per-role participation rates."""
-    roles = inputs.scenario.roles.reindex(inputs.roles)
     types = []
-    for role, rate in zip(inputs.roles, roles["participation_rate"], strict=True):
+    for role, rate in zip(inputs.roles, inputs.participation, strict=True):
         for direction, flow, label in (("inflow", "recruitment", "Recruited"),
                                        ("inflow", "replacement", "Recruited to replace leavers (expected)"),
                                        ("inflow", "transition_in", "From training or retraining"),

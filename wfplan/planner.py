@@ -1,58 +1,17 @@
-"""The planning pipeline: validated scenario -> inputs -> model -> solution -> plan tables.
-
-This is the one function the CLI, benchmarks, sweeps and tests call to plan
-(:func:`run_plan`), and the one place plan directories are written
-(:func:`write_plan`).
+"""What a plan says: ``summary.json`` (:func:`plan_summary`), the console summary in
+plain words (:func:`summary_text`), and the one place plan directories are
+written (:func:`write_plan`).  The plan itself comes from :mod:`wfplan.pipeline`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from solvers.base import DEFAULT_GAP
 from wfplan import words
-from wfplan.model import formulation
-from wfplan.model import inputs as model_inputs
-from wfplan.model.formulation import Model
-from wfplan.model.solve import PlanSolution, solve
+from wfplan.model import formulation, levels
 from wfplan.output import atomic_directory, write_csv, write_json
-from wfplan.plan_io import PlanTables, decode
-from wfplan.progress import step
-from wfplan.scenario import Scenario
+from wfplan.pipeline import PlanResult
 from wfplan.snapshot import write_scenario
-
-
-@dataclass
-class PlanResult:
-    scenario: Scenario
-    model: Model
-    solution: PlanSolution
-    tables: PlanTables | None
-
-    @property
-    def summary(self) -> dict[str, object]:
-        return plan_summary(self)
-
-
-def run_plan(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-             gap: float = DEFAULT_GAP, integer: bool | None = None, threads: int = 1, workers: int = 1,
-             decompose: bool = True) -> PlanResult:
-    """Plan a scenario end to end (no files written).
-
-    ``decompose`` solves independent parts of the model separately (the same
-    plan, faster); ``workers`` processes solve them side by side.
-    """
-    started = time.perf_counter()
-    with step("building the model"):
-        prepared = model_inputs.prepare(scenario, integer=integer)
-        model = formulation.build(prepared)
-    build_seconds = time.perf_counter() - started
-    solution = solve(model, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
-                     build_seconds=build_seconds, workers=workers, decompose=decompose)
-    tables = decode(model, solution) if solution.x is not None else None
-    return PlanResult(scenario, model, solution, tables)
 
 
 def plan_summary(result: PlanResult) -> dict[str, object]:
@@ -75,7 +34,7 @@ def plan_summary(result: PlanResult) -> dict[str, object]:
         "horizon": {"start": inputs.horizon.label(inputs.horizon.first),
                     "end": inputs.horizon.label(inputs.horizon.last), "step": inputs.horizon.step},
         "pcns": len(inputs.pcns), "roles": inputs.roles,
-        "levels": [{k: v for k, v in rec.items() if k != "seconds"} for rec in sol.levels],
+        "levels": [rec.as_dict(timings=False) for rec in sol.levels],
         "notes": sorted(set(inputs.notes)),
         "message": sol.message,
     }
@@ -140,7 +99,7 @@ def level_lines(summary: dict[str, object]) -> list[str]:
         if record is None or record["status"] == "optimal":
             proof = "the best possible (proven)"
         elif record.get("bound") is not None and record.get("gap") is not None:
-            show = words.money_short if level in ("budget", "final_cost") else (lambda x: words.number(x, 2))
+            show = words.money_short if level in (levels.BUDGET.name, levels.COST.name) else (lambda x: words.number(x, 2))
             share = f" ({words.percent(record['gap'], 1)})" if abs(record["bound"]) > 1e-9 else ""
             proof = f"at most {show(abs(value - record['bound']))}{share} from the best possible, {show(record['bound'])}"
         elif record.get("parts_without_bound"):
@@ -148,9 +107,9 @@ def level_lines(summary: dict[str, object]) -> list[str]:
                      "stopped before proving how close they are")
         else:
             proof = "not proven (no bound)"
-        amount = words.money_short(value) if level in ("budget", "final_cost") else words.number(value, 2)
+        amount = words.money_short(value) if level in (levels.BUDGET.name, levels.COST.name) else words.number(value, 2)
         unit = " (weighted shortfall: unmet appointments and people short of targets)" \
-            if level[1:].isdigit() and level.startswith("p") else ""
+            if words.is_goal_level(level) else ""
         lines.append(f"  {words.level_words(level)}{unit}: {amount}, {proof}")
     return lines
 

@@ -182,17 +182,13 @@ def apply_factors(base: Scenario, factors: dict[str, float]) -> Scenario:
 def _plan(scenario: Scenario, options: SweepOptions, warm_bases: list[dict[str, Basis]] | None = None,
           keep_bases: bool = False) -> tuple[Model, PlanSolution]:
     """Build and solve one variant (without the claims level unless asked for)."""
-    from wfplan.model import formulation
-    from wfplan.model import inputs as model_inputs
-    from wfplan.model.formulation import CLAIMS_LEVEL, Model
     from wfplan.model.solve import solve
+    from wfplan.pipeline import build_model, settings_for
 
-    prepared = model_inputs.prepare(scenario, integer=options.integer)
-    model = formulation.build(prepared)
-    if not options.claims:
-        model = Model(model.builder, model.inputs, [lv for lv in model.level_order if lv != CLAIMS_LEVEL])
-    return model, solve(model, solver=options.solver, time_limit=options.time_limit, gap=options.gap, threads=1,
-                        warm_bases=warm_bases, keep_bases=keep_bases)
+    model = build_model(scenario, integer=options.integer, claims=options.claims)
+    settings = settings_for(scenario, solver=options.solver, time_limit=options.time_limit, gap=options.gap,
+                            keep_bases=keep_bases)
+    return model, solve(model, settings, warm_bases=warm_bases)
 
 
 def reference_bases(base: Scenario, options: SweepOptions) -> list[dict[str, Basis]]:
@@ -215,19 +211,19 @@ def reference_bases(base: Scenario, options: SweepOptions) -> list[dict[str, Bas
 def run_one(base: Scenario, run: Run, options: SweepOptions,
             warm_bases: list[dict[str, Basis]] | None = None) -> dict[str, object]:
     """Plan one run and return its figures (small: sent back from workers)."""
+    from wfplan.plan_io import clean_solution
+
     started = time.perf_counter()
     model, sol = _plan(apply_factors(base, dict(run.factors)), options, warm_bases)
     out: dict[str, object] = {"index": run.index, "status": sol.status.value, "seconds": time.perf_counter() - started}
     if sol.x is None:
         return out
-    b, inp = model.builder, model.inputs
-    stock = b.value("stock", sol.x)
-    stock = np.round(stock) if inp.integer else stock
-    fte = stock * inp.participation[None, :, None]
-    out["staff_fte"] = fte.sum(axis=0)  # role x period
-    out["target_shortfall"] = float(b.value("target_shortfall", sol.x).sum()) if "target_shortfall" in b.variables else 0.0
-    out["unmet_demand"] = float(b.value("unmet_demand", sol.x).sum()) if "unmet_demand" in b.variables else 0.0
-    out["spend"] = float((stock * inp.cost_per_head[None]).sum())
+    b = model.builder
+    x = clean_solution(sol.lp, sol.x)  # the figures plan.csv would show for this sample
+    out["staff_fte"] = b.evaluate("staff_fte", x).sum(axis=0)  # role x period
+    out["target_shortfall"] = float(b.value("target_shortfall", x).sum()) if "target_shortfall" in b.variables else 0.0
+    out["unmet_demand"] = float(b.value("unmet_demand", x).sum()) if "unmet_demand" in b.variables else 0.0
+    out["spend"] = float(b.evaluate("employment_cost", x).sum())
     return out
 
 

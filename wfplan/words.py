@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from wfplan.model import levels
 from wfplan.periods import FinancialYear, PeriodError, Quarter
 
 MONTH_ENDING = ("June", "September", "December", "March")
@@ -277,21 +278,32 @@ def attainment_sentence(row: Mapping[str, object]) -> str:
 # --- plan status --------------------------------------------------------------------
 
 
+LEVEL_WORDS = {levels.BUDGET.name: "budget overruns", levels.CLAIMS.name: "ARRS claims", levels.COST.name: "cost",
+               levels.REDUNDANCY.name: "redundancies", levels.FAIRNESS.name: "fairness between PCNs",
+               levels.FEASIBILITY.name: "a plan that keeps every rule",
+               levels.FAIR_SHARE.name: "fair shares (staff above twice a PCN's share of need)"}
+"""What each level that is not a goal priority settles, in words."""
+
+MONEY_LEVELS = (levels.COST.name, levels.CLAIMS.name, levels.BUDGET.name)
+"""Levels whose values are GBP."""
+
+
 def level_words(level: str) -> str:
     """What a solve level settles, in words (``p2`` -> ``priority-2 goals``)."""
-    fixed = {"budget": "budget overruns", "claims": "ARRS claims", "final_cost": "cost",
-             "final_redundancy": "redundancies", "fairness": "fairness between PCNs",
-             "feasibility": "a plan that keeps every rule",
-             "p_fair_share": "fair shares (staff above twice a PCN's share of need)"}
-    if level in fixed:
-        return fixed[level]
-    if level.startswith("p") and level[1:].isdigit():
-        return f"priority-{level[1:]} goals"
-    return level.replace("_", " ")
+    known = levels.CATALOGUE.get(level)
+    if known is not None and known.kind == levels.LevelKind.GOAL:
+        return f"priority-{known.priority} goals"
+    return LEVEL_WORDS.get(level, level.replace("_", " "))
+
+
+def is_goal_level(level: str) -> bool:
+    """Whether a level is a goal priority (p1 .. p9)."""
+    known = levels.CATALOGUE.get(level)
+    return known is not None and known.kind == levels.LevelKind.GOAL
 
 
 def _level_amount(level: str, amount: float) -> str:
-    if level in ("final_cost", "claims", "budget"):
+    if level in MONEY_LEVELS:
         return money_short(amount)
     return number(amount, 0 if amount >= 100 else 2)
 

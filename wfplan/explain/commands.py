@@ -65,7 +65,7 @@ def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, t
     else:
         scenario = load(path)
         if fixed and scenario.manifest.model.integer:
-            from wfplan.planner import run_plan
+            from wfplan.pipeline import run_plan
 
             echo("planning in whole people to fix its decisions ...")
             planned = run_plan(scenario, time_limit=time_limit)

@@ -156,7 +156,8 @@ def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", in
     """Plan a scenario (its overrides applied) and write its plan directory."""
     from wfplan.load import load_scenario
     from wfplan.overrides import apply_overrides
-    from wfplan.planner import run_plan, write_plan
+    from wfplan.pipeline import run_plan
+    from wfplan.planner import write_plan
 
     scenario = apply_overrides(load_scenario(scenario_path))
     result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer)

@@ -53,9 +53,8 @@ from wfplan.explain.common import (
     money,
     plural,
 )
-from wfplan.model import formulation
-from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import Model
+from wfplan.pipeline import build_model
 from wfplan.scenario import Scenario
 
 GOAL_FAMILIES = ("hard_target", "exact_short", "exact_over")
@@ -443,7 +442,7 @@ def missed_goals(result, names: Names | None = None) -> list[DiagnosisItem]:
 def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer: bool | None = None,
              time_limit: float | None = None, gap: float = DEFAULT_GAP, result=None,
              families: tuple[str, ...] = FAMILIES) -> Diagnosis:
-    """Diagnose a scenario (or a :class:`~wfplan.planner.PlanResult`, reusing its model).
+    """Diagnose a scenario (or a :class:`~wfplan.pipeline.PlanResult`, reusing its model).
 
     Infeasible: the smallest relaxation (goals before rules), its causes, and
     the alternative relaxation of rules only.  Feasible: the plan's missed
@@ -456,7 +455,7 @@ def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer
     else:
         if scenario is None:
             raise ValueError("diagnose needs a scenario or a plan result")
-        model = formulation.build(model_inputs.prepare(scenario, integer=integer))
+        model = build_model(scenario, integer=integer)
     names = Names(model)
     notes = [f"model in {'whole people (MIP)' if model.inputs.integer else 'LP (fractional people)'}"]
     lp = model.builder.build()
@@ -478,7 +477,7 @@ def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer
     if float(weights @ slack) <= TOL:
         diag = Diagnosis(scenario.name, True, solver=solver_name, notes=notes)
         if result is None or result.solution.x is None:
-            from wfplan.planner import run_plan
+            from wfplan.pipeline import run_plan
 
             result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=model.inputs.integer)
             if result.solution.x is None and result.solution.solver != "highs":

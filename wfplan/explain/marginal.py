@@ -39,10 +39,12 @@ import scipy.sparse as sp
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from solvers.base import LinearProgram
 from wfplan.explain.common import BINDING_TOL, Names, fmt, money
-from wfplan.model import formulation
-from wfplan.model import inputs as model_inputs
+from wfplan.model import levels
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
+from wfplan.model.formulation.money import claim_switch_on
+from wfplan.model.settings import SolveSettings
 from wfplan.model.solve import ABSOLUTE_TOLERANCE, claims_columns, lp_method, solve, solve_claims
+from wfplan.pipeline import build_model, settings_for
 from wfplan.scenario import Scenario
 
 DUAL_EPS = 1e-9
@@ -130,23 +132,24 @@ def fixed_from_plan(model: Model, plan: pd.DataFrame) -> LinearProgram:
     pi = sel["pcn"].map(p_index).to_numpy(int)
     ri = sel["role"].map(r_index).to_numpy(int)
     ti = sel["period"].map(t_index).to_numpy(int)
-    values: dict[str, np.ndarray] = {}
+    x = np.zeros(lp.num_cols)  # the plan's values of the blocks plan.csv holds
     for block, column in (("stock", "staff_headcount"), ("starters", "starters"), ("leavers", "leavers"),
-                          ("released", "released"), ("short_time", "short_time")):
-        grid = np.zeros((P, R, T))
-        if column in sel:
+                          ("released", "released"), ("short_time", "short_time"),
+                          ("staff_not_claimable", "staff_not_claimable")):
+        if block in b.variables and column in sel:
+            grid = np.zeros((P, R, T))
             grid[pi, ri, ti] = sel[column].to_numpy(float)
-        values[block] = grid
+            ids = b.variables[block].ids
+            x[ids[ids >= 0]] = grid[ids >= 0]
+    for block in ("stock", "starters", "leavers", "released", "short_time"):
         if block in b.variables:
             ids = b.variables[block].ids
-            present = ids >= 0
-            lower[ids[present]] = grid[present]
-            upper[ids[present]] = grid[present]
+            lower[ids[ids >= 0]] = upper[ids[ids >= 0]] = x[ids[ids >= 0]]
     if "above_baseline" in b.variables:
+        # the switch the plan's staffing implies, from the formulation's claimable FTE at the plan
+        above = claim_switch_on(inputs, b.evaluate("claimable_fte", x)).astype(float)
         ids = b.variables["above_baseline"].ids
         present = ids >= 0
-        fte = values["stock"] * inputs.participation[None, :, None]
-        above = (fte >= inputs.baseline_fte[:, :, None] - 1e-9).astype(float)
         lower[ids[present]] = above[present]
         upper[ids[present]] = above[present]
     return LinearProgram(lp.c, lp.A, lp.row_lower, lp.row_upper, lower, upper, np.zeros_like(lp.integrality))
@@ -218,18 +221,18 @@ def _check_duals(level: str, result: SolveResult) -> None:
 def level_phrase(model: Model, level: str) -> tuple[str, str, str]:
     """(unit, verb when better, verb when worse) for a level's objective."""
     inputs = model.inputs
-    if level == "budget":
+    if level == levels.BUDGET.name:
         return "GBP overrun", "cuts budget overruns by GBP", "raises budget overruns by GBP"
     if level == CLAIMS_LEVEL:
         return "GBP claimed", "raises ARRS claims by GBP", "cuts ARRS claims by GBP"
-    if level == "final_cost":
+    if level == levels.COST.name:
         return "GBP cost", "cuts cost by GBP", "raises cost by GBP"
-    if level == "final_redundancy":
+    if level == levels.REDUNDANCY.name:
         return "redundancies", "cuts redundancies by", "adds redundancies:"
-    if level == "fairness":
+    if level == levels.FAIRNESS.name:
         return ("shortfall per 10,000 patients", "cuts the worst PCN's shortfall per 10,000 weighted patients by",
                 "raises the worst PCN's shortfall per 10,000 weighted patients by")
-    if level == formulation.FAIR_SHARE_LEVEL:
+    if level == levels.FAIR_SHARE.name:
         return ("person-quarters above fair share", "cuts staff above twice a PCN's share of need by",
                 "adds staff above twice a PCN's share of need:")
     k = int(level[1:])
@@ -506,7 +509,7 @@ def explain_scenario(scenario: Scenario, mode: str = "relaxation", x_plan: np.nd
     written ``plan.csv``), re-solved as an LP.
     """
     if mode == "fixed":
-        model = formulation.build(model_inputs.prepare(scenario, integer=True))
+        model = build_model(scenario, integer=True)
         if x_plan is not None:
             lp = fix_integers(model.builder.build(), x_plan)
         elif plan is not None:
@@ -517,20 +520,20 @@ def explain_scenario(scenario: Scenario, mode: str = "relaxation", x_plan: np.nd
         out.notes.append("whole-people decisions (hires, leavers, staff) are fixed at the plan: values are for the "
                          "continuous quantities given these hires")
         return out
-    model = formulation.build(model_inputs.prepare(scenario, integer=False))
+    model = build_model(scenario, integer=False)
     out = marginals(model, mode="planned in fractional people", time_limit=time_limit,
-                    plan=_lp_plan(model, time_limit))
+                    plan=_lp_plan(model, settings_for(scenario, time_limit=time_limit)))
     if scenario.manifest.model.integer:
         out.notes.append("the scenario plans whole people; these values are from its LP version (fractional "
                          "people): use --fixed for the values given the integer plan's hires")
-    if model.builder.build().integrality.any():
+    if model.builder.num_integer:
         out.notes.append("the ARRS baseline switch (claimable only above the 2019 baseline) is relaxed here")
     return out
 
 
-def _lp_plan(model: Model, time_limit: float | None) -> np.ndarray:
+def _lp_plan(model: Model, settings: SolveSettings) -> np.ndarray:
     """The plan of the LP model as ``wfplan plan`` solves it: the staffing its claims step works on."""
-    solution = solve(model, time_limit=time_limit)
+    solution = solve(model, settings)
     if solution.x is None:
         raise RuntimeError(f"the plan is {solution.status.value} ({solution.message})")
     return solution.x

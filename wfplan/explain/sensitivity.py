@@ -163,7 +163,8 @@ def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solv
                     echo=None) -> Sensitivity:
     from wfplan import words
     from wfplan.overrides import with_overrides
-    from wfplan.planner import run_plan
+    from wfplan.pipeline import run_plan
+    from wfplan.planner import plan_summary
 
     rows = []
     for value in values:
@@ -172,7 +173,7 @@ def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solv
             echo(f"{param} x {value:g} ...")
         result = run_plan(varied, solver=solver, time_limit=time_limit, gap=gap, integer=integer)
         row: dict[str, object] = {"factor": value, "status": result.solution.status.value,
-                                  "plan": words.plan_status_short(result.summary)}
+                                  "plan": words.plan_status_short(plan_summary(result))}
         tables = result.tables
         if tables is not None:
             goals = tables.goals

@@ -5,6 +5,13 @@ example PCN x role x period), created in one call; a constraint block adds
 its coefficients as whole arrays (COO triplets).  No Python object exists per
 variable or coefficient, so a 1,250-PCN model builds in seconds.  Entries
 with a column id of ``-1`` (masked-out variables) are dropped.
+
+A *named expression* (calliope's "global expression") is a block of linear
+forms over the columns plus a constant, such as staff FTE or employment cost
+per PCN, role and period.  The formulation defines each quantity once as an
+expression, uses it in its rows and objectives (:meth:`ModelBuilder.add_expression_terms`),
+and the plan tables, sweeps and explain evaluate the same expression at a
+solution (:meth:`ModelBuilder.evaluate`) instead of recomputing it.
 """
 
 from __future__ import annotations
@@ -26,6 +33,32 @@ class Block:
 
 
 @dataclass
+class Expression:
+    """A named block of linear forms: ``value[i] = constant[i] + sum coef x[col]`` over its terms."""
+
+    name: str
+    shape: tuple[int, ...]
+    constant: np.ndarray  # flat, one per form
+    terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (form, col, coef)
+    _matrix: sp.csr_matrix | None = None
+
+    def add(self, forms: np.ndarray, cols: np.ndarray, coefs: float | np.ndarray = 1.0) -> None:
+        """Add ``coef * x[col]`` to each form (flat indices into the block; arrays broadcast)."""
+        forms, cols, coefs = np.broadcast_arrays(np.asarray(forms), np.asarray(cols), np.asarray(coefs, dtype=float))
+        keep = (cols >= 0) & (coefs != 0)
+        self.terms.append((forms[keep].ravel(), cols[keep].ravel(), coefs[keep].ravel()))
+        self._matrix = None
+
+    def matrix(self, num_cols: int) -> sp.csr_matrix:
+        """The forms as a sparse matrix (one row per form)."""
+        if self._matrix is None or self._matrix.shape[1] != num_cols:
+            parts = self.terms or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
+            rows, cols, vals = (np.concatenate([part[i] for part in parts]) for i in range(3))
+            self._matrix = sp.coo_matrix((vals, (rows, cols)), shape=(self.constant.size, num_cols)).tocsr()
+        return self._matrix
+
+
+@dataclass
 class ModelBuilder:
     """Collects variable blocks, constraint blocks and objective terms by level."""
 
@@ -42,6 +75,7 @@ class ModelBuilder:
     _cols: list[np.ndarray] = field(default_factory=list)
     _vals: list[np.ndarray] = field(default_factory=list)
     _objective: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    expressions: dict[str, Expression] = field(default_factory=dict)
 
     def add_variables(
         self,
@@ -88,6 +122,34 @@ class ModelBuilder:
         self._cols.append(cols[keep].ravel())
         self._vals.append(coefs[keep].ravel())
 
+    def add_expression(self, name: str, shape: tuple[int, ...], constant: float | np.ndarray = 0.0) -> np.ndarray:
+        """Create a named expression block; return its form ids (flat indices, with the block's shape)."""
+        flat = np.broadcast_to(np.asarray(constant, dtype=float), shape).ravel().copy()
+        self.expressions[name] = Expression(name, shape, flat)
+        return np.arange(flat.size, dtype=np.int64).reshape(shape)
+
+    def add_to_expression(self, name: str, forms: np.ndarray, cols: np.ndarray,
+                          coefs: float | np.ndarray = 1.0) -> None:
+        """Add ``coef * x[col]`` to forms of expression ``name``."""
+        self.expressions[name].add(forms, cols, coefs)
+
+    def add_expression_terms(self, rows: np.ndarray, name: str, scale: float = 1.0) -> None:
+        """Add ``scale`` x each form of expression ``name`` to ``rows`` (an array of its
+        shape, -1 where a form goes to no row).  The constant is the caller's (row bounds)."""
+        rows = np.broadcast_to(np.asarray(rows), self.expressions[name].shape).ravel()
+        for forms, cols, coefs in self.expressions[name].terms:
+            self.add_terms(rows[forms], cols, scale * coefs if scale != 1.0 else coefs)
+
+    def add_expression_objective(self, level: str, name: str, scale: float = 1.0) -> None:
+        """Add ``scale`` x the sum of expression ``name``'s forms to a level's objective."""
+        for _, cols, coefs in self.expressions[name].terms:
+            self.add_objective(level, cols, scale * coefs if scale != 1.0 else coefs)
+
+    def evaluate(self, name: str, x: np.ndarray) -> np.ndarray:
+        """Expression ``name`` at the solution ``x``, with the block's shape."""
+        expression = self.expressions[name]
+        return (expression.matrix(self.num_cols) @ x + expression.constant).reshape(expression.shape)
+
     def add_objective(self, level: str, cols: np.ndarray, coefs: float | np.ndarray = 1.0) -> None:
         """Add ``coef * x[col]`` to the objective of a priority level."""
         cols, coefs = np.broadcast_arrays(np.asarray(cols), np.asarray(coefs, dtype=float))
@@ -99,6 +161,11 @@ class ModelBuilder:
         for cols, coefs in self._objective.get(level, []):
             np.add.at(c, cols, coefs)
         return c
+
+    @property
+    def num_integer(self) -> int:
+        """Whole-number columns (whole-people decisions and switches)."""
+        return int(sum(int(part.sum()) for part in self._integer))
 
     @property
     def objective_levels(self) -> list[str]:

@@ -14,16 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wfplan.periods import FinancialYear, Quarter
+from wfplan.model.arrs_inputs import arrs_rules_by_period, arrs_terms, cost_by_period, recruitment_routes
+from wfplan.model.goal_inputs import TargetCells, expand_demand, expand_targets
+from wfplan.model.known_people import courses_in_progress, planned_leavers_by_period, stock_at
+from wfplan.model.settings import BuildSettings
+from wfplan.periods import Quarter
 from wfplan.scenario import Horizon, Scenario
-
-
-@dataclass
-class TargetCells:
-    """Target requirements expanded to (target, area, period) rows."""
-
-    frame: pd.DataFrame  # target, role, ri, unit, kind, priority, penalty, hard, level, area, t, required
-    pcn_members: list[np.ndarray]  # per row: PCN indices the measure sums over
 
 
 @dataclass
@@ -74,6 +70,14 @@ class ModelInputs:
     arrs_pot: np.ndarray  # r x t object: '' = the main ARRS sum, a pot id = ring-fenced, None = not claimable
     pot_rate: np.ndarray  # p x r x t: GBP per claimed WTE per period paid from a ring-fenced pot
     pot_entitlement: pd.DataFrame  # pi, year, pot, amount: ring-fenced sums per PCN and year
+    # --- the scenario's settings and the PCN and role facts the maths and the plan tables use
+    settings: BuildSettings
+    registered_list: np.ndarray  # p
+    weighted_list: np.ndarray  # p
+    need_index: np.ndarray  # p: relative need (1 = average), weights demand and fair shares
+    place_names: np.ndarray  # p: the PCN's place
+    role_names: np.ndarray  # r: the role's display name
+    staff_groups: np.ndarray  # r
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -158,50 +162,6 @@ def planned_roles(scenario: Scenario) -> list[str]:
     return [r for r in scenario.table("roles")["role"] if r in used]
 
 
-def _largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
-    """Split a whole number of people in proportion to weights, summing exactly."""
-    if weights.sum() <= 0:
-        weights = np.ones_like(weights)
-    exact = total * weights / weights.sum()
-    base = np.floor(exact)
-    remainder = int(round(total - base.sum()))
-    order = np.argsort(-(exact - base), kind="stable")
-    base[order[:remainder]] += 1
-    return base
-
-
-def _stock_at(scenario: Scenario, pcns: list[str], roles: list[str], period_label: str | None,
-              fte: bool, notes: list[str]) -> np.ndarray:
-    """Staff in post per PCN and role at a period end; coarser levels are
-    apportioned to PCNs by registered list (largest remainder, whole people)."""
-    out = np.zeros((len(pcns), len(roles)))
-    if period_label is None:
-        return out
-    sip = scenario.table("staff_in_post")
-    sip = sip[(sip["as_at"] == period_label) & sip["role"].isin(roles)]
-    p_index = {p: i for i, p in enumerate(pcns)}
-    r_index = {r: i for i, r in enumerate(roles)}
-    lists = scenario.pcns["registered_list"].reindex(pcns).to_numpy(float)
-    for level in ("system", "place", "pcn"):
-        rows = sip[sip["level"] == level]
-        for _, row in rows.iterrows():
-            members = [p_index[p] for p in scenario.pcns_in(level, row["area"]) if p in p_index]
-            if not members:
-                continue
-            value = row["fte"] if fte and pd.notna(row["fte"]) else row["headcount"]
-            if fte and pd.isna(row["fte"]):
-                value = row["headcount"] * scenario.roles.loc[row["role"], "participation_rate"]
-            already = out[members, r_index[row["role"]]].sum()
-            remaining = max(float(value) - already, 0.0)
-            if level == "pcn":
-                out[members, r_index[row["role"]]] = value
-            elif remaining > 0:
-                split = _largest_remainder(remaining, lists[members]) if not fte else remaining * lists[members] / max(lists[members].sum(), 1)
-                out[members, r_index[row["role"]]] += split
-                notes.append(f"{row['role']} staff in post at {level} {row['area']} apportioned to PCNs by registered list")
-    return out
-
-
 def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     """Prepare the arrays for :func:`wfplan.model.formulation.build`."""
     horizon = scenario.horizon
@@ -217,7 +177,6 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     pcns = list(scenario.pcns.index)
     roles = planned_roles(scenario)
     periods = list(horizon.periods)
-    P, R, T = len(pcns), len(roles), len(periods)
     ppy = horizon.periods_per_year
     role_table = scenario.roles.reindex(roles)
     participation = role_table["participation_rate"].to_numpy(float)
@@ -225,8 +184,81 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     capacity = role_table["capacity"].to_numpy(float)
     serves = (role_table["serves"] if "serves" in role_table else pd.Series("pcn", index=role_table.index))
     serves = serves.fillna("pcn").astype(str).to_numpy()
-    pcn_place = pd.factorize(scenario.pcns.reindex(pcns)["place"])[0]
+    pcn_table = scenario.pcns.reindex(pcns)
+    pcn_place = pd.factorize(pcn_table["place"])[0]
 
+    attrition, entry_loss, first_year_extra = _leaving_rates(scenario, roles, ppy, notes)
+
+    start_label = horizon.label(periods[0] - 1)
+    initial = stock_at(scenario, pcns, roles, start_label, fte=False, notes=notes)
+    baseline_label = settings.arrs_baseline or (
+        Quarter(4 * 2018 + 3).label if horizon.step == "quarter" else None
+    )
+    baseline_fte = stock_at(scenario, pcns, roles, baseline_label, fte=True, notes=notes)
+
+    supply, recruitable, route_supply_rows = _supply(scenario, pcns, roles, periods, notes)
+    p_index = {p: i for i, p in enumerate(pcns)}
+
+    cost = cost_by_period(scenario, roles, periods, horizon, annual_cost)
+    arrs_wte_cap, entitlement = arrs_terms(scenario, pcns, roles, periods, horizon, notes)
+    arrs_rules = arrs_rules_by_period(scenario, pcns, roles, periods, horizon, cost)
+    arrs_rate = arrs_rules.pop("arrs_rate")
+    routes, route_claimable, route_supply = recruitment_routes(scenario, roles, periods, horizon, route_supply_rows)
+
+    budgets = scenario.table("budgets").copy()
+    budgets["members"] = [np.array([p_index[p] for p in scenario.pcns_in(lv, ar)], dtype=int)
+                          for lv, ar in zip(budgets["level"], budgets["area"], strict=True)]
+
+    def col(name: str, default: float) -> np.ndarray:
+        return role_table[name].astype(float).fillna(default).to_numpy()
+
+    redundancy_cost = role_table["redundancy_cost"].astype(float).to_numpy()
+    if settings.allow_release:
+        redundancy_cost = np.nan_to_num(redundancy_cost, nan=0.0)
+
+    transitions = _transitions(scenario, roles)
+    # a training grade (the from-role of a course that takes time): its recruits'
+    # first-year leaving is the course's non-completion, not an extra rate
+    first_year_extra[transitions.loc[transitions["lead_periods"] > 0, "from_ri"].to_numpy(int)] = 0.0
+
+    inputs = ModelInputs(
+        scenario=scenario, horizon=horizon, pcns=pcns, roles=roles, periods=periods, integer=integer,
+        participation=participation, annual_cost=annual_cost, capacity=capacity, serves=serves,
+        pcn_place=pcn_place,
+        attrition=attrition, entry_loss=entry_loss, first_year_extra=first_year_extra, initial=initial, baseline_fte=baseline_fte,
+        recruitable=recruitable, supply=supply, arrs_rate=arrs_rate, arrs_wte_cap=arrs_wte_cap,
+        entitlement=entitlement, budgets=budgets,
+        funding_budget=[None if pd.isna(b) else str(b) for b in role_table["funding_budget"]],
+        redundancy_cost=redundancy_cost,
+        over_cost=role_table["overstaffing_cost"].astype(float).to_numpy(),
+        over_limit=col("overstaffing_limit", np.inf),
+        short_cost=role_table["short_time_cost"].astype(float).to_numpy(),
+        short_limit=col("short_time_limit", 0.0),
+        short_capacity=col("short_time_capacity", 0.5),
+        transitions=transitions,
+        targets=expand_targets(scenario, pcns, roles, periods, horizon, notes),
+        demand=expand_demand(scenario, pcns, periods, horizon),
+        cost=cost,
+        planned_leavers=planned_leavers_by_period(scenario, pcns, roles, periods, horizon, initial, notes),
+        **courses_in_progress(scenario, pcns, roles, periods, horizon, transitions, initial, notes),
+        routes=routes, route_claimable=route_claimable, route_supply=route_supply,
+        **arrs_rules,
+        settings=BuildSettings.from_manifest(scenario.manifest),
+        registered_list=pcn_table["registered_list"].to_numpy(float),
+        weighted_list=pcn_table["weighted_list"].to_numpy(float),
+        need_index=pcn_table["need_index"].to_numpy(float),
+        place_names=pcn_table["place"].to_numpy(), role_names=role_table["name"].to_numpy(),
+        staff_groups=role_table["staff_group"].to_numpy(),
+        notes=notes,
+    )
+    return inputs
+
+
+def _leaving_rates(scenario: Scenario, roles: list[str], ppy: int,
+                   notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per role: attrition per period of experienced staff, the share of recruits lost in
+    the period they start (year steps: the first-year rate) and the first-year excess
+    per period (quarter steps: first-year rate minus the experienced rate)."""
     attr = scenario.table("attrition").set_index("role").reindex(roles)
     annual = attr["annual_rate"].astype(float).fillna(0.0).to_numpy()
     first = attr["first_year_annual_rate"].astype(float).fillna(pd.Series(annual, index=attr.index)).to_numpy()
@@ -243,17 +275,18 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     missing_attr = [r for r in roles if r not in set(scenario.table("attrition")["role"])]
     if missing_attr:
         notes.append(f"no attrition rate for {', '.join(missing_attr)}: nobody leaves these roles")
+    return attrition, entry_loss, first_year_extra
 
-    start_label = horizon.label(periods[0] - 1)
-    initial = _stock_at(scenario, pcns, roles, start_label, fte=False, notes=notes)
-    baseline_label = settings.arrs_baseline or (
-        Quarter(4 * 2018 + 3).label if horizon.step == "quarter" else None
-    )
-    baseline_fte = _stock_at(scenario, pcns, roles, baseline_label, fte=True, notes=notes)
 
-    # supply: rows expanded to (role, period, members, max); roles without rows are unlimited
-    supply_rows = []
-    recruitable = np.zeros((P, R, T), dtype=bool)
+def _supply(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
+            notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[dict[str, object]]]:
+    """Supply rows expanded to (role, period, member PCNs, max starters), in role order;
+    which PCN may recruit which role when (p x r x t); and the rows that limit one
+    recruitment route (see :func:`~wfplan.model.arrs_inputs.recruitment_routes`).
+    Roles without supply rows are not recruited."""
+    horizon = scenario.horizon
+    supply_rows, route_supply_rows = [], []
+    recruitable = np.zeros((len(pcns), len(roles), len(periods)), dtype=bool)
     sup = scenario.table("supply")
     r_index = {r: i for i, r in enumerate(roles)}
     t_index = {p: i for i, p in enumerate(periods)}
@@ -264,7 +297,6 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     for role in roles:
         if role not in supplied:
             notes.append(f"no supply rows for {role}: it is not recruited (add supply rows to allow it)")
-    route_supply_rows = []
     for row in sup[sup["role"].isin(r_index)].itertuples(index=False):
         if row.period not in period_t:
             period_t[row.period] = t_index.get(horizon.index(row.period))
@@ -285,446 +317,14 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     # rows in role order (then file order), as the formulation numbers them
     supply_rows.sort(key=lambda rec: rec["ri"])
     supply = pd.DataFrame(supply_rows, columns=["ri", "t", "members", "max_starters", "role", "level", "area", "period"])
+    return supply, recruitable, route_supply_rows
 
-    cost = _cost_by_period(scenario, roles, periods, horizon, annual_cost)
-    arrs_wte_cap, entitlement = _arrs_terms(scenario, pcns, roles, periods, horizon, notes)
-    arrs_rules = _arrs_rules_by_period(scenario, pcns, roles, periods, horizon, cost)
-    arrs_rate = arrs_rules.pop("arrs_rate")
-    routes, route_claimable, route_supply = _recruitment_routes(scenario, roles, periods, horizon, route_supply_rows)
 
-    budgets = scenario.table("budgets").copy()
-    budgets["members"] = [np.array([p_index[p] for p in scenario.pcns_in(lv, ar)], dtype=int)
-                          for lv, ar in zip(budgets["level"], budgets["area"], strict=True)]
-
-    def col(name: str, default: float) -> np.ndarray:
-        return role_table[name].astype(float).fillna(default).to_numpy()
-
-    redundancy_cost = role_table["redundancy_cost"].astype(float).to_numpy()
-    if settings.allow_release:
-        redundancy_cost = np.nan_to_num(redundancy_cost, nan=0.0)
-
+def _transitions(scenario: Scenario, roles: list[str]) -> pd.DataFrame:
+    """The transitions between planned roles, numbered k, with their roles' indices."""
+    r_index = {r: i for i, r in enumerate(roles)}
     transitions = scenario.table("transitions").copy()
     transitions = transitions[transitions["from_role"].isin(roles) & transitions["to_role"].isin(roles)]
     transitions["from_ri"] = transitions["from_role"].map(r_index)
     transitions["to_ri"] = transitions["to_role"].map(r_index)
-    # a training grade (the from-role of a course that takes time): its recruits'
-    # first-year leaving is the course's non-completion, not an extra rate
-    training_grades = transitions.loc[transitions["lead_periods"] > 0, "from_ri"].to_numpy(int)
-    first_year_extra[training_grades] = 0.0
-
-    inputs = ModelInputs(
-        scenario=scenario, horizon=horizon, pcns=pcns, roles=roles, periods=periods, integer=integer,
-        participation=participation, annual_cost=annual_cost, capacity=capacity, serves=serves,
-        pcn_place=pcn_place,
-        attrition=attrition, entry_loss=entry_loss, first_year_extra=first_year_extra, initial=initial, baseline_fte=baseline_fte,
-        recruitable=recruitable, supply=supply, arrs_rate=arrs_rate, arrs_wte_cap=arrs_wte_cap,
-        entitlement=entitlement, budgets=budgets,
-        funding_budget=[None if pd.isna(b) else str(b) for b in role_table["funding_budget"]],
-        redundancy_cost=redundancy_cost,
-        over_cost=role_table["overstaffing_cost"].astype(float).to_numpy(),
-        over_limit=col("overstaffing_limit", np.inf),
-        short_cost=role_table["short_time_cost"].astype(float).to_numpy(),
-        short_limit=col("short_time_limit", 0.0),
-        short_capacity=col("short_time_capacity", 0.5),
-        transitions=transitions.reset_index(drop=True),
-        targets=_expand_targets(scenario, pcns, roles, periods, horizon, notes),
-        demand=_expand_demand(scenario, pcns, periods, horizon),
-        cost=cost,
-        planned_leavers=_planned_leavers(scenario, pcns, roles, periods, horizon, initial, notes),
-        **_courses_in_progress(scenario, pcns, roles, periods, horizon, transitions.reset_index(drop=True),
-                               initial, notes),
-        routes=routes, route_claimable=route_claimable, route_supply=route_supply,
-        **arrs_rules,
-        notes=notes,
-    )
-    return inputs
-
-
-def _arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                horizon: Horizon, notes: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Per PCN, role and period: the most WTE claimable (inf = no cap); per
-    PCN and year: the entitlement (the year's main ARRS sum).
-
-    A role's terms apply from their ``from_quarter`` until replaced by a later
-    row of the same year (the claim rate per WTE is in
-    :func:`_arrs_rules_by_period`).
-    """
-    P, R, T = len(pcns), len(roles), len(periods)
-    cap = np.full((P, R, T), np.inf)
-    if horizon.step != "quarter":
-        return cap, pd.DataFrame(columns=["pi", "year", "amount"])
-    terms = scenario.table("arrs_roles")
-    years = scenario.table("arrs_years").set_index("year")
-    lists = scenario.pcns.reindex(pcns)
-    registered = lists["registered_list"].to_numpy(float)
-    r_index = {r: i for i, r in enumerate(roles)}
-    for t, in_force in enumerate(_terms_in_force(terms[terms["role"].isin(r_index)], periods)):
-        for role, row in in_force.items():
-            wte = np.full(P, np.inf)
-            if pd.notna(row["max_wte_per_pcn"]):
-                wte[:] = row["max_wte_per_pcn"]
-                if pd.notna(row["large_list_threshold"]) and pd.notna(row["max_wte_per_pcn_large"]):
-                    wte[registered >= row["large_list_threshold"]] = row["max_wte_per_pcn_large"]
-            cap[:, r_index[role], t] = wte
-    records = []
-    in_horizon = sorted({Quarter(p).year.label for p in periods})
-    weighted = lists["weighted_list"].to_numpy(float)
-    if lists["weighted_is_estimate"].any():
-        notes.append("weighted lists not given for some PCNs: ARRS entitlement uses the registered list")
-    for year in in_horizon:
-        if year not in years.index:
-            continue
-        y = years.loc[year]
-        for pi in range(P):
-            if pd.notna(y["entitlement_per_pcn"]):
-                amount = float(y["entitlement_per_pcn"])
-            else:
-                amount = float(y["entitlement_per_weighted_patient"]) * weighted[pi]
-            records.append({"pi": pi, "year": year, "amount": amount})
-    return cap, pd.DataFrame(records, columns=["pi", "year", "amount"])
-
-
-def claim_rate_per_wte(cost: np.ndarray, cap_per_wte: np.ndarray, reimbursement: np.ndarray) -> np.ndarray:
-    """GBP an ARRS claim of one WTE brings in a quarter: the ARRS reimburses actual
-    cost up to the maximum amount, at the reimbursement rate (min(cost, cap) x
-    rate / 4).  0 where the role is not claimable (no cap in force) or costs
-    nothing.  The one definition of the claim rate: the formulation, the plan
-    tables and the entitlement rows all use the arrays made with it."""
-    with np.errstate(invalid="ignore"):
-        rate = np.minimum(cost, cap_per_wte) * reimbursement / 4.0
-    return np.where(np.isnan(cap_per_wte), 0.0, np.nan_to_num(rate))
-
-
-def _expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                    horizon: Horizon, notes: list[str]) -> TargetCells:
-    """One row per target, area and period from ``by`` to ``until`` (or the end)."""
-    targets = scenario.table("targets")
-    table = scenario.pcns.reindex(pcns)
-    p_index = {p: i for i, p in enumerate(pcns)}
-    r_index = {r: i for i, r in enumerate(roles)}
-    labels = [horizon.label(period) for period in periods]
-    practices = dict(zip(table.index, table["practices"], strict=True))
-    registered = dict(zip(table.index, table["registered_list"].astype(float), strict=True))
-    rows, members = [], []
-    for tg in targets.to_dict("records"):
-        if tg["role"] not in r_index:
-            continue
-        first = horizon.index(tg["by"])
-        last = horizon.index(tg["until"]) if isinstance(tg["until"], str) else periods[-1]
-        fixed = {"target": tg["target"], "role": tg["role"], "ri": r_index[tg["role"]], "unit": tg["unit"],
-                 "kind": tg["kind"], "priority": int(tg["priority"]), "penalty": float(tg["penalty"]),
-                 "hard": bool(tg["hard"]), "by": tg["by"]}
-        span = [i for i, p in enumerate(periods) if first <= p <= last]
-        if tg["basis"] == "total":
-            areas = [(tg["level"], tg["area"] or scenario.system)]
-        elif isinstance(tg["area"], str):
-            areas = [("pcn", p) for p in scenario.pcns_in(tg["level"], tg["area"])]
-        else:
-            areas = [("pcn", p) for p in pcns]
-        for level, area in areas:
-            member = np.array([p_index[p] for p in scenario.pcns_in(level, area)], dtype=int)
-            if tg["basis"] == "per_practice":
-                count = int(practices[area])
-                if count == 0:
-                    notes.append(f"target {tg['target']}: PCN {area} has no practices listed; counted as 1")
-                    count = 1
-                required = tg["quantity"] * count
-            elif tg["basis"] == "per_population":
-                required = tg["quantity"] * registered[area] / tg["population"]
-            else:
-                required = float(tg["quantity"])
-            for t in span:
-                rows.append({**fixed, "level": level, "area": area, "t": t, "period": labels[t],
-                             "required": float(required)})
-                members.append(member)
-    columns = ["target", "role", "ri", "unit", "kind", "priority", "penalty", "hard", "level", "area",
-               "t", "period", "by", "required"]
-    return TargetCells(pd.DataFrame(rows, columns=columns), members)
-
-
-def demand_shares(scenario: Scenario, pcns: list[str], split: str, members: np.ndarray) -> np.ndarray:
-    """Each member PCN's share of an area's appointment demand, by the row's ``split``
-    rule: registered list, weighted list, or registered list x need index."""
-    table = scenario.pcns.reindex(pcns)
-    if split == "weighted_list":
-        weight = table["weighted_list"].to_numpy(float)
-    elif split == "need":
-        weight = table["registered_list"].to_numpy(float) * table["need_index"].to_numpy(float)
-    else:
-        weight = table["registered_list"].to_numpy(float)
-    weight = weight[members]
-    total = weight.sum()
-    return weight / total if total > 0 else np.full(len(members), 1.0 / max(len(members), 1))
-
-
-def _expand_demand(scenario: Scenario, pcns: list[str], periods: list[int], horizon: Horizon) -> pd.DataFrame:
-    """Appointments needed per PCN and period: the area's list x rate / periods per
-    year x growth, shared out to its PCNs by the row's split rule (the patients
-    of each PCN own their share of the demand)."""
-    demand = scenario.table("demand")
-    lists = scenario.pcns.reindex(pcns)["registered_list"].to_numpy(float)
-    p_index = {p: i for i, p in enumerate(pcns)}
-    ppy = horizon.periods_per_year
-    split_of = demand["split"] if "split" in demand else pd.Series("registered_list", index=demand.index)
-    rows = []
-    for d, split in zip(demand.to_dict("records"), split_of, strict=True):
-        start = horizon.index(d["from_period"])
-        member = np.array([p_index[p] for p in scenario.pcns_in(d["level"], d["area"])], dtype=int)
-        patients = lists[member].sum()
-        shares = demand_shares(scenario, pcns, split or "registered_list", member)
-        for t, period in enumerate(periods):
-            if period < start:
-                continue
-            growth = (1.0 + d["annual_growth"]) ** ((period - start) / ppy)
-            required = patients * d["appointments_per_patient"] / ppy * growth
-            for pi, share in zip(member, shares, strict=True):
-                rows.append({"level": "pcn", "area": pcns[pi], "source_level": d["level"], "source_area": d["area"],
-                             "t": t, "period": horizon.label(period), "required": required * share,
-                             "priority": int(d["priority"]), "penalty": float(d["penalty"]),
-                             "members": np.array([pi], dtype=int)})
-    columns = ["level", "area", "source_level", "source_area", "t", "period", "required", "priority", "penalty",
-               "members"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _terms_in_force(terms: pd.DataFrame, periods: list[int]) -> list[dict[str, dict[str, object]]]:
-    """Per period (quarter index): role -> the ``arrs_roles`` row in force.
-
-    A role's terms apply from their ``from_quarter`` (default: the year's Q1)
-    until replaced by a later row of the same year; a role with no row for
-    the period's year is absent (not claimable).
-    """
-    # per year, (first quarter in force, row) in order of start (file order within a start)
-    terms_of_year: dict[str, list[tuple[int, dict[str, object]]]] = {}
-    for row in terms.to_dict("records"):
-        start = Quarter.parse(row["from_quarter"]).index if isinstance(row["from_quarter"], str) \
-            else 4 * FinancialYear.parse(row["year"]).start
-        terms_of_year.setdefault(row["year"], []).append((start, row))
-    for rows in terms_of_year.values():
-        rows.sort(key=lambda item: item[0])
-    # role -> the row with the latest start by this period
-    return [{row["role"]: row for start, row in terms_of_year.get(Quarter(period).year.label, []) if start <= period}
-            for period in periods]
-
-
-def _amount_per_pcn(rule: pd.Series, weighted: np.ndarray) -> np.ndarray:
-    """An ARRS sum per PCN: a flat sum, or the rate per weighted patient x the weighted list."""
-    if pd.notna(rule["entitlement_per_pcn"]):
-        return np.full(len(weighted), float(rule["entitlement_per_pcn"]))
-    return float(rule["entitlement_per_weighted_patient"]) * weighted
-
-
-def _arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                          horizon: Horizon, cost: np.ndarray) -> dict[str, object]:
-    """The ARRS terms in force per role and period, their claim rates, and the ring-fenced pots.
-
-    ``arrs_cap_per_wte`` and ``arrs_reimbursement`` (r x t) are the row in
-    force; with a per-year cost the claim rate per WTE and year is
-    min(cost[r, t], cap) x reimbursement.  ``arrs_pot`` (r x t) names the sum
-    that pays the claims: '' for the main sum in ``arrs_years`` (the
-    ``entitlement`` frame), a pot id for a ring-fenced sum in ``arrs_pots``
-    (``pot_entitlement``), None where the role is not claimable.
-    ``arrs_rate`` and ``pot_rate`` (p x r x t) are the claim rates
-    (:func:`claim_rate_per_wte` on ``cost[r, t]``, the period's year's cost) of
-    the cells paid from the main sum and from a ring-fenced pot.  Yearly
-    horizons have no ARRS terms, as in :func:`_arrs_terms`.
-    """
-    P, R, T = len(pcns), len(roles), len(periods)
-    cap_per_wte = np.full((R, T), np.nan)
-    reimbursement = np.zeros((R, T))
-    pot = np.full((R, T), None, dtype=object)
-    records: list[dict[str, object]] = []
-    if horizon.step == "quarter":
-        terms = scenario.table("arrs_roles")
-        r_index = {r: i for i, r in enumerate(roles)}
-        for t, in_force in enumerate(_terms_in_force(terms[terms["role"].isin(r_index)], periods)):
-            for role, row in in_force.items():
-                ri = r_index[role]
-                cap_per_wte[ri, t] = row["cap_per_wte"]
-                reimbursement[ri, t] = row["reimbursement_rate"]
-                pot[ri, t] = row["pot"] if isinstance(row["pot"], str) else ""
-        weighted = scenario.pcns.reindex(pcns)["weighted_list"].to_numpy(float)
-        in_horizon = {Quarter(p).year.label for p in periods}
-        for rule in scenario.table("arrs_pots").to_dict("records"):
-            if rule["year"] in in_horizon:
-                amounts = _amount_per_pcn(pd.Series(rule), weighted)
-                records += [{"pi": pi, "year": rule["year"], "pot": rule["pot"], "amount": float(amounts[pi])}
-                            for pi in range(P)]
-    rate = np.broadcast_to(claim_rate_per_wte(cost, cap_per_wte, reimbursement)[None], (P, R, T))
-    ring_fenced = np.vectorize(lambda name: bool(name))(pot) if pot.size else np.zeros((R, T), bool)
-    arrs_rate = np.where(ring_fenced[None], 0.0, rate)
-    pot_rate = np.where(ring_fenced[None], rate, 0.0)
-    return {"arrs_rate": arrs_rate, "arrs_cap_per_wte": cap_per_wte, "arrs_reimbursement": reimbursement, "arrs_pot": pot,
-            "pot_rate": pot_rate, "pot_entitlement": pd.DataFrame(records, columns=["pi", "year", "pot", "amount"])}
-
-
-def _cost_by_period(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
-                    annual_cost: np.ndarray) -> np.ndarray:
-    """Employer cost per WTE per year, per role and period (r x t), for pay awards year by year.
-
-    The ``role_costs`` row of the period's financial year; a year without one
-    takes the latest earlier year's row (no further pay growth is assumed);
-    a role with no row by then takes ``roles.annual_cost`` (0 when blank, as
-    ``annual_cost``).  Overrides of either table apply, since they are made
-    to the loaded tables.
-    """
-    cost = np.repeat(annual_cost[:, None], len(periods), axis=1).astype(float)
-    table = scenario.table("role_costs")
-    if table.empty:
-        return cost
-    years = np.array([FinancialYear.parse(horizon.year_of(p)).start for p in periods])
-    by_role = {role: rows.assign(start=rows["year"].map(lambda y: FinancialYear.parse(y).start)).sort_values("start")
-               for role, rows in table.groupby("role")}
-    for ri, role in enumerate(roles):
-        rows = by_role.get(role)
-        if rows is None:
-            continue
-        starts, amounts = rows["start"].to_numpy(int), rows["annual_cost"].to_numpy(float)
-        latest = np.searchsorted(starts, years, side="right") - 1  # last row at or before each period's year
-        cost[ri] = np.where(latest >= 0, amounts[np.maximum(latest, 0)], cost[ri])
-    return cost
-
-
-def _whole_people_by_pcn(scenario: Scenario, pcns: list[str], level: str, area: str, headcount: float) -> np.ndarray:
-    """Headcount of an area as whole people per PCN of ``pcns``: a PCN's own, or apportioned by registered list."""
-    p_index = {p: i for i, p in enumerate(pcns)}
-    out = np.zeros(len(pcns))
-    members = [p_index[p] for p in scenario.pcns_in(level, area) if p in p_index]
-    if not members:
-        return out
-    if level == "pcn":
-        out[members] = headcount
-        return out
-    lists = scenario.pcns.reindex(pcns)["registered_list"].to_numpy(float)
-    out[members] = _largest_remainder(headcount, lists[members])
-    return out
-
-
-def _people_problem(located: list, message: str) -> None:
-    """Raise a located error at the first of ``located`` rows (inputs that cannot all hold)."""
-    from wfplan.errors import ScenarioError
-
-    raise ScenarioError(located[0].problem("headcount", message))
-
-
-def _planned_leavers(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                     horizon: Horizon, initial: np.ndarray, notes: list[str]) -> np.ndarray:
-    """Known leavers (p x r x t headcount) from ``planned_leavers``.
-
-    Place and system rows are apportioned to PCNs by registered list in whole
-    people.  They are people in post at the start, so a PCN's leavers of a
-    role over the horizon may not exceed its staff in post then (a located
-    error otherwise).  Rows of roles the plan does not decide are skipped
-    with a note.
-    """
-    P, R, T = len(pcns), len(roles), len(periods)
-    out = np.zeros((P, R, T))
-    r_index = {r: i for i, r in enumerate(roles)}
-    t_index = {p: i for i, p in enumerate(periods)}
-    rows_of: dict[tuple[int, int], list] = {}
-    skipped = set()
-    for loc in scenario.rows.get("planned_leavers", []):
-        row = loc.row
-        if row.role not in r_index:
-            skipped.add(row.role)
-            continue
-        ri, t = r_index[row.role], t_index[horizon.index(row.period)]
-        people = _whole_people_by_pcn(scenario, pcns, row.level, row.area, row.headcount)
-        out[:, ri, t] += people
-        for pi in np.flatnonzero(people):
-            rows_of.setdefault((int(pi), ri), []).append(loc)
-    if skipped:
-        notes.append(f"planned leavers of {', '.join(sorted(skipped))} ignored: the plan does not decide these roles")
-    total = out.sum(axis=2)
-    for (pi, ri), located in rows_of.items():
-        if total[pi, ri] > initial[pi, ri] + 1e-9:
-            _people_problem(located, f"{pcns[pi]} has {total[pi, ri]:g} planned leavers of {roles[ri]} over the "
-                                     f"horizon but {initial[pi, ri]:g} in post at the start: known leavers must be "
-                                     "staff in post (staff_in_post)")
-    return out
-
-
-def _courses_in_progress(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                         horizon: Horizon, transitions: pd.DataFrame, initial: np.ndarray,
-                         notes: list[str]) -> dict[str, np.ndarray]:
-    """Trainees already on a course at the start (``trainees_on_course``), per PCN, transition and period.
-
-    ``course_exits[p, k, t]``: trainees whose course ends in t (they leave the
-    from-role then); ``course_completions`` = exits x the transition's
-    success rate (expected to join the to-role in t); ``on_course[p, k, t]``:
-    those still on course at the end of t (part of the from-role's stock, like
-    the formulation's ``in_training`` rows).  A course's end is ``started`` +
-    ``lead_periods``, or ``completes``.  They are part of the from-role's
-    staff in post at the start, so more on course than in post is a located
-    error.  Transitions the plan does not use are skipped with a note.
-    """
-    P, K, T = len(pcns), len(transitions), len(periods)
-    exits, on_course = np.zeros((P, K, T)), np.zeros((P, K, T))
-    k_index = {name: k for k, name in enumerate(transitions["transition"])}
-    lead = dict(zip(transitions["transition"], transitions["lead_periods"], strict=True))
-    period_array = np.array(periods)
-    rows_of: dict[tuple[int, int], list] = {}
-    skipped = set()
-    for loc in scenario.rows.get("trainees_on_course", []):
-        row = loc.row
-        if row.transition not in k_index:
-            skipped.add(row.transition)
-            continue
-        k = k_index[row.transition]
-        ends = (horizon.index(row.started) + int(lead[row.transition]) if row.started is not None
-                else horizon.index(row.completes))
-        people = _whole_people_by_pcn(scenario, pcns, row.level, row.area, row.headcount)
-        on_course[:, k, :] += people[:, None] * (period_array < ends)[None, :]
-        if horizon.first <= ends <= horizon.last:
-            exits[:, k, ends - horizon.first] += people
-        from_ri = int(transitions["from_ri"].iloc[k])
-        for pi in np.flatnonzero(people):
-            rows_of.setdefault((int(pi), from_ri), []).append(loc)
-    if skipped:
-        notes.append(f"trainees on course for {', '.join(sorted(skipped))} ignored: the plan does not use "
-                     "these transitions")
-    if K and T:
-        from_ri = transitions["from_ri"].to_numpy(int)
-        for (pi, ri), located in rows_of.items():
-            at_start = on_course[pi, from_ri == ri, 0].sum() + exits[pi, from_ri == ri, 0].sum()
-            if at_start > initial[pi, ri] + 1e-9:
-                _people_problem(located, f"{pcns[pi]} has {at_start:g} {roles[ri]} on course at the start but "
-                                         f"{initial[pi, ri]:g} in post: trainees on course are part of the staff "
-                                         "in post (staff_in_post)")
-    success = transitions["success_rate"].to_numpy(float) if K else np.zeros(0)
-    return {"course_exits": exits, "course_completions": exits * success[None, :, None], "on_course": on_course}
-
-
-def _recruitment_routes(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
-                        route_supply_rows: list[dict[str, object]]
-                        ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Recruitment routes of the planned roles and whether each is ARRS-claimable per period.
-
-    ``routes`` has one row per (role, route) in ``recruitment_routes`` (any
-    year), numbered j; ``route_claimable[j, t]`` is the route's
-    ``arrs_claimable`` for the period's year, and True for a year that does
-    not list it (the role's ARRS terms then decide).  ``route_supply`` is the
-    supply rows that name a route, with its j.
-    """
-    table = scenario.table("recruitment_routes")
-    r_index = {r: i for i, r in enumerate(roles)}
-    table = table[table["role"].isin(r_index)]
-    first = table.drop_duplicates(["role", "route"])
-    routes = pd.DataFrame({"ri": first["role"].map(r_index).astype(int), "role": first["role"],
-                           "route": first["route"], "label": first["label"]})
-    routes = routes.sort_values("ri", kind="stable").reset_index(drop=True)
-    routes.insert(0, "j", np.arange(len(routes), dtype=int))
-    j_of = {(role, route): j for j, role, route in zip(routes["j"], routes["role"], routes["route"], strict=True)}
-    claimable = np.ones((len(routes), len(periods)), dtype=bool)
-    year_of_t = np.array([horizon.year_of(p) for p in periods])
-    for row in table.itertuples(index=False):
-        claimable[j_of[(row.role, row.route)], year_of_t == row.year] = bool(row.arrs_claimable)
-    for record in route_supply_rows:
-        record["j"] = j_of.get((record["role"], record["route"]))
-    route_supply = pd.DataFrame(route_supply_rows, columns=["j", "ri", "t", "members", "max_starters", "role",
-                                                            "route", "level", "area", "period"])
-    return routes, claimable, route_supply
-
-
-def year_label(horizon: Horizon, period: int) -> str:
-    return Quarter(period).year.label if horizon.step == "quarter" else FinancialYear(period).label
+    return transitions.reset_index(drop=True)

@@ -26,10 +26,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers import Basis, SolveOptions, SolveResult, Status, get_solver
-from solvers.base import DEFAULT_GAP, LinearProgram
+from solvers.base import LinearProgram
 from wfplan.model.decompose import Part, empty_rows_feasible, independent_parts, sub_program
 from wfplan.model.formulation import CLAIMS_FREE_VARIABLES, CLAIMS_LEVEL, Model
+from wfplan.model.levels import WEIGHTED, LevelKind, LevelRecord
+from wfplan.model.levels import level as level_of
 from wfplan.model.rounding import round_plan
+from wfplan.model.settings import SolveSettings
 from wfplan.progress import step
 from wfplan.workers import process_pool
 
@@ -110,7 +113,7 @@ class PlanSolution:
     gap: float | None
     build_seconds: float
     solve_seconds: float
-    levels: list[dict[str, object]] = field(default_factory=list)
+    levels: list[LevelRecord] = field(default_factory=list)
     message: str = ""
     lp: LinearProgram | None = None
     final: SolveResult | None = None
@@ -127,31 +130,28 @@ class LevelPlan:
     """What a level-by-level solve of one program needs, whatever the program
     (the whole model, or one independent part): picklable for worker processes."""
 
-    solver: str
+    settings: SolveSettings
     vectors: dict[str, np.ndarray]
     level_order: list[str]
-    mode: str = "lexicographic"
-    cost_weight: float = 1e-6
-    relative_tolerance: float = 1e-9
-    time_limit: float | None = None
-    gap: float = DEFAULT_GAP
-    threads: int = 1
     claims_free: np.ndarray | None = None
     first_start: np.ndarray | None = None  # a whole plan to start the first level's branch and bound from
     hold_reference: np.ndarray | None = None  # a plan (the LP's): levels are held no tighter than it + the gap
     slack_share: float = 1.0  # this program's share of a level's absolute slack (1 / the number of parts)
     warm_bases: dict[str, Basis] = field(default_factory=dict)
-    keep_bases: bool = False
     progress: bool = True
+
+    def within(self, time_limit: float | None, **changes) -> LevelPlan:
+        """This plan with another time limit (and other changes)."""
+        return replace(self, settings=self.settings.but(time_limit=time_limit), **changes)
 
     def part(self, part: Part, time_limit: float | None, warm_bases: dict[str, Basis], parts: int) -> LevelPlan:
         """This plan for one independent part's columns (one of ``parts``)."""
         free = None if self.claims_free is None else self.claims_free[part.cols]
         start = None if self.first_start is None else self.first_start[part.cols]
         reference = None if self.hold_reference is None else self.hold_reference[part.cols]
-        return replace(self, vectors={k: v[part.cols] for k, v in self.vectors.items()}, claims_free=free,
-                       first_start=start, hold_reference=reference, time_limit=time_limit, warm_bases=warm_bases,
-                       slack_share=self.slack_share / parts, progress=False)
+        return self.within(time_limit, vectors={k: v[part.cols] for k, v in self.vectors.items()},
+                           claims_free=free, first_start=start, hold_reference=reference, warm_bases=warm_bases,
+                           slack_share=self.slack_share / parts, progress=False)
 
     def hold_floor(self, level: str) -> float:
         """The least a level is held at: its value in :attr:`hold_reference` plus the proof's slack."""
@@ -159,61 +159,58 @@ class LevelPlan:
             return -np.inf
         vec = self.vectors[level]
         value = float(vec @ self.hold_reference)
-        return value + _proof_slack(vec, value, self.gap, self.slack_share)
+        return value + _proof_slack(vec, value, self.settings.gap, self.slack_share)
 
 
-def solve(model: Model, solver: str = "highs", time_limit: float | None = None, gap: float = DEFAULT_GAP,
-          threads: int = 1, build_seconds: float = 0.0, workers: int = 1, decompose: bool = True,
-          warm_bases: list[dict[str, Basis]] | None = None, keep_bases: bool = False) -> PlanSolution:
-    """Solve every objective level of ``model``.
+def solve(model: Model, settings: SolveSettings | None = None, build_seconds: float = 0.0,
+          warm_bases: list[dict[str, Basis]] | None = None) -> PlanSolution:
+    """Solve every objective level of ``model`` as ``settings`` say.
 
-    With ``decompose`` the program is split into independent parts (see
-    :mod:`wfplan.model.decompose`), each solved on its own, on ``workers``
-    processes; the plan is the same as the single model's.
+    With ``settings.decompose`` the program is split into independent parts
+    (see :mod:`wfplan.model.decompose`), each solved on its own, on
+    ``settings.workers`` processes; the plan is the same as the single model's.
 
-    ``keep_bases`` reports each LP level's optimal basis in
+    ``settings.keep_bases`` reports each LP level's optimal basis in
     :attr:`PlanSolution.bases`, one dict per part (one for a program solved
     whole); ``warm_bases`` (such bases from a model of the same shape, e.g. a
     sweep's base scenario) start each part's and level's simplex.  A basis that
     does not fit is ignored: a warm start only ever changes the speed.
     """
     started = time.perf_counter()
-    backend = get_solver(solver)
+    settings = settings or SolveSettings()
+    backend = get_solver(settings.solver)
     lp = model.builder.build()
-    objective = model.inputs.scenario.manifest.objective
     plan = LevelPlan(
-        solver=backend.name, vectors={level: model.builder.objective_vector(level) for level in model.level_order},
-        level_order=model.level_order, mode=objective.mode, cost_weight=objective.cost_weight,
-        relative_tolerance=objective.relative_tolerance, time_limit=time_limit, gap=gap, threads=threads,
-        claims_free=claims_columns(model, lp.num_cols), keep_bases=keep_bases)
+        settings=settings.but(solver=backend.name),
+        vectors={level: model.builder.objective_vector(level) for level in model.level_order},
+        level_order=model.level_order, claims_free=claims_columns(model, lp.num_cols))
     build_seconds += time.perf_counter() - started
-    if lp.num_integer and plan.mode == "lexicographic" and "starters" in model.builder.variables:
-        return _solve_whole_people(model, lp, plan, build_seconds, workers, decompose)
-    return _solve_program(lp, plan, build_seconds, workers, decompose, warm_bases)
+    if lp.num_integer and settings.mode == "lexicographic" and "starters" in model.builder.variables:
+        return _solve_whole_people(model, lp, plan, build_seconds)
+    return _solve_program(lp, plan, build_seconds, warm_bases)
 
 
-def _solve_program(lp: LinearProgram, plan: LevelPlan, build_seconds: float, workers: int, decompose: bool,
+def _solve_program(lp: LinearProgram, plan: LevelPlan, build_seconds: float,
                    warm_bases: list[dict[str, Basis]] | None = None) -> PlanSolution:
     """Every level of ``lp``, part by part where it splits into independent parts."""
     started = time.perf_counter()
     # branch and bound gains most from small parts; LPs are packed to save calls
-    parts = independent_parts(lp, MIP_PART_COLUMNS if lp.num_integer else None) if decompose else []
+    parts = independent_parts(lp, MIP_PART_COLUMNS if lp.num_integer else None) if plan.settings.decompose else []
     build_seconds += time.perf_counter() - started
     if len(parts) > 1 and empty_rows_feasible(lp):
-        workers = min(workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
+        workers = min(plan.settings.workers, len(parts)) if lp.num_cols >= PARALLEL_MIN_COLUMNS else 1
         warm = warm_bases if warm_bases is not None and len(warm_bases) == len(parts) else [{}] * len(parts)
         return _solve_parts(lp, plan, parts, workers, build_seconds, warm)
     if warm_bases and len(warm_bases) == 1:
         plan = replace(plan, warm_bases=warm_bases[0])
     run = _solve_levels(lp, plan)
     solution = _solution(plan, run.final, run.levels, build_seconds,
-                         sum(float(rec["seconds"]) for rec in run.levels), run.current)
+                         sum(rec.seconds for rec in run.levels), run.current)
     solution.bases = [run.bases]
     return solution
 
 
-def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_seconds: float, workers: int,
-                        decompose: bool) -> PlanSolution:
+def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_seconds: float) -> PlanSolution:
     """A whole-people plan from the LP relaxation's, with each level's proof.
 
     1. The LP relaxation, level by level: its value at each level bounds what
@@ -231,7 +228,7 @@ def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_
     """
     started = time.perf_counter()
     with step("solving the LP relaxation (fractional people)") if plan.progress else nullcontext():
-        relaxed = _solve_program(lp.relaxed(), plan, 0.0, workers, decompose)
+        relaxed = _solve_program(lp.relaxed(), plan, 0.0)
     if relaxed.x is None:
         relaxed.build_seconds = build_seconds
         return relaxed
@@ -239,28 +236,25 @@ def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_
     bounds = {level: value for level, value in relaxed.objectives.items() if level != CLAIMS_LEVEL}
     with step("rounding to whole people") if plan.progress else nullcontext():
         rounded = round_plan(model, lp, relaxed.x)
-    left = None if plan.time_limit is None else max(plan.time_limit - (time.perf_counter() - started), 1.0)
-    whole = _solve_program(rounded.program(lp), replace(plan, hold_reference=relaxed.x, time_limit=left), 0.0,
-                           workers, decompose)
+    left = None if plan.settings.time_limit is None else max(plan.settings.time_limit - (time.perf_counter() - started), 1.0)
+    whole = _solve_program(rounded.program(lp), plan.within(left, hold_reference=relaxed.x), 0.0)
     seconds = time.perf_counter() - started
     if whole.x is None:
         # the rounding broke a rule it does not model: branch and bound from scratch
-        left = None if plan.time_limit is None else max(plan.time_limit - seconds, 1.0)
-        direct = _solve_program(lp, replace(plan, time_limit=left), build_seconds, workers, decompose)
+        left = None if plan.settings.time_limit is None else max(plan.settings.time_limit - seconds, 1.0)
+        direct = _solve_program(lp, plan.within(left), build_seconds)
         direct.message = f"whole-people rounding was infeasible; solved by branch and bound. {direct.message}"
         direct.solve_seconds += seconds
         return direct
     levels = []
     for rec in whole.levels:
-        level = str(rec["level"])
-        bound = bounds.get(level)
-        value = whole.objectives.get(level)
-        proof = dict(rec, objective=value)
+        bound = bounds.get(rec.level)
+        value = whole.objectives.get(rec.level)
+        proof = replace(rec, objective=value)
         if bound is not None and value is not None:
-            within = value - bound <= _proof_slack(plan.vectors[level], bound, plan.gap) * (1 + 1e-9)
-            proof.update(bound=bound, gap=_relative_gap(value, bound),
-                         status=Status.OPTIMAL.value if within and rec["status"] == Status.OPTIMAL.value
-                         else Status.FEASIBLE.value)
+            within = value - bound <= _proof_slack(plan.vectors[rec.level], bound, plan.settings.gap) * (1 + 1e-9)
+            proof = replace(proof, bound=bound, gap=_relative_gap(value, bound),
+                            status=Status.OPTIMAL if within and rec.status == Status.OPTIMAL else Status.FEASIBLE)
         levels.append(proof)
     solution = _solution(plan, whole.final, levels, build_seconds, seconds, lp)
     solution.method = "rounded LP"
@@ -268,12 +262,11 @@ def _solve_whole_people(model: Model, lp: LinearProgram, plan: LevelPlan, build_
     if solution.proven_optimal:
         return solution
     # not proven within the gap: branch and bound from the rounded plan, where it can help
-    left = BRANCH_AND_BOUND_SECONDS if plan.time_limit is None else plan.time_limit - seconds
-    if left < 1.0 or (plan.time_limit is None and lp.num_integer > BRANCH_AND_BOUND_MAX_INTEGERS):
+    left = BRANCH_AND_BOUND_SECONDS if plan.settings.time_limit is None else plan.settings.time_limit - seconds
+    if left < 1.0 or (plan.settings.time_limit is None and lp.num_integer > BRANCH_AND_BOUND_MAX_INTEGERS):
         return solution
     with step(f"branch and bound for up to {left:.0f} s from the rounded plan") if plan.progress else nullcontext():
-        direct = _solve_program(lp, replace(plan, time_limit=left, first_start=solution.x), build_seconds, workers,
-                                decompose)
+        direct = _solve_program(lp, plan.within(left, first_start=solution.x), build_seconds)
     direct.solve_seconds += seconds
     # the branch and bound plan, when better, or as good and with its proof
     if direct.x is not None and (_lexicographically_better(direct, solution, plan) or (
@@ -318,15 +311,15 @@ class LevelRun:
     """One program solved level by level: the last plan and each level's record."""
 
     final: SolveResult
-    levels: list[dict[str, object]]
+    levels: list[LevelRecord]
     current: LinearProgram
     bases: dict[str, Basis] = field(default_factory=dict)
 
 
 def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
-    """Lexicographic (or weighted) solve of one program within ``plan.time_limit`` seconds."""
-    backend = get_solver(plan.solver)
-    deadline = None if plan.time_limit is None else time.perf_counter() + plan.time_limit
+    """Lexicographic (or weighted) solve of one program within ``plan.settings.time_limit`` seconds."""
+    backend = get_solver(plan.settings.solver)
+    deadline = None if plan.settings.time_limit is None else time.perf_counter() + plan.settings.time_limit
     bases: dict[str, Basis] = {}
     vectors = plan.vectors
 
@@ -342,22 +335,23 @@ def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
                 # slower from the base scenario's basis than the interior point method
                 # from nothing (N&W sweep sample: 33-39 s warm against 3.4-5.1 s cold)
                 basis = None
-        return SolveOptions(time_limit=remaining, mip_gap=plan.gap, threads=plan.threads, seed=0, start=start,
-                            basis=basis, keep_basis=plan.keep_bases, method=method)
+        return SolveOptions(time_limit=remaining, mip_gap=plan.settings.gap, threads=plan.settings.threads, seed=0, start=start,
+                            basis=basis, keep_basis=plan.settings.keep_bases, method=method)
 
-    levels: list[dict[str, object]] = []
-    if plan.mode == "weighted":
+    records: list[LevelRecord] = []
+    if plan.settings.mode == "weighted":
         c = np.zeros(lp.num_cols)
         for level, vec in vectors.items():
-            weight = WEIGHTED_LEVEL_WEIGHTS.get(level, plan.cost_weight if level.startswith("final") else 1.0)
+            weight = WEIGHTED_LEVEL_WEIGHTS.get(
+                level, plan.settings.cost_weight if level_of(level).kind == LevelKind.FINAL else 1.0)
             c += weight * vec
         result = backend.solve(lp.with_objective(c), options(level="weighted"))
         kept = {"weighted": result.basis} if result.basis is not None else {}
-        return LevelRun(result, [_level_record("weighted", result)], lp, kept)
+        return LevelRun(result, [_level_record(WEIGHTED.name, result)], lp, kept)
     current = lp
     final = None
     start = plan.first_start
-    final_level = next((lv for lv in plan.level_order if lv.startswith("final_")), None)
+    final_level = next((lv for lv in plan.level_order if level_of(lv).kind == LevelKind.FINAL), None)
     final_vec = vectors[final_level] if final_level else None
     previous_level = None
     stopped = False  # a level found no plan: the plan above it stands
@@ -366,7 +360,7 @@ def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
             continue
         vec = vectors[level]
         objective_vec = vec
-        if level.startswith("p") and final_vec is not None:
+        if level_of(level).carries_cost_tiebreak and final_vec is not None:
             objective_vec = vec + GOAL_COST_TIEBREAK * final_vec
         if level == CLAIMS_LEVEL and start is not None and plan.claims_free is not None:
             # staffing is settled: only who pays is left, a small program over the claim columns
@@ -380,12 +374,12 @@ def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
         else:
             problem = current.with_objective(objective_vec)
             # the previous level's plan is feasible for this one: a MIP start
-            with step(f"solving level {level} ({len(levels) + 1}/{len(plan.level_order)}) with {plan.solver}") \
+            with step(f"solving level {level} ({len(records) + 1}/{len(plan.level_order)}) with {plan.settings.solver}") \
                     if plan.progress else nullcontext():
                 result = backend.solve(problem, options(start, level=level, program=problem))
         if result.basis is not None:
             bases[level] = result.basis
-        levels.append(_level_record(level, result, vec))
+        records.append(_level_record(level, result, vec))
         if not result.status.has_solution:
             # keep the previous level's plan: it satisfies every rule.  Who pays
             # for it is still settled (a small LP): otherwise the plan would
@@ -399,13 +393,13 @@ def _solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
         previous_level = level
         value = float(vec @ result.x)
         tol = max(ABSOLUTE_TOLERANCE * _largest(vec), RELATIVE_TOLERANCE * abs(value),
-                  plan.relative_tolerance * abs(value))
+                  plan.settings.relative_tolerance * abs(value))
         start = result.x
         row = sp.csr_matrix(vec.reshape(1, -1))
         hold = max(value + tol, plan.hold_floor(level))
         current = current.with_rows(row, np.array([-np.inf]), np.array([hold]))
     assert final is not None
-    return LevelRun(final, levels, current, bases)
+    return LevelRun(final, records, current, bases)
 
 
 def _certified_by_tiebreak(previous: SolveResult | None, previous_level: str | None,
@@ -414,28 +408,25 @@ def _certified_by_tiebreak(previous: SolveResult | None, previous_level: str | N
     :data:`GOAL_COST_TIEBREAK`): the previous level was a goal level, solved to
     optimality as an LP with the final level as its tie-break."""
     return (previous is not None and previous.x is not None and previous.status == Status.OPTIMAL
-            and previous_level is not None and previous_level.startswith("p") and program.num_integer == 0)
+            and previous_level is not None and level_of(previous_level).carries_cost_tiebreak
+            and program.num_integer == 0)
 
 
-def _solution(plan: LevelPlan, final: SolveResult, levels: list[dict[str, object]], build_seconds: float,
+def _solution(plan: LevelPlan, final: SolveResult, records: list[LevelRecord], build_seconds: float,
               solve_seconds: float, lp: LinearProgram | None) -> PlanSolution:
     status = final.status
-    incomplete = any(rec["status"] != Status.OPTIMAL.value for rec in levels)
+    incomplete = any(rec.status != Status.OPTIMAL for rec in records)
     if status.has_solution and incomplete:
         status = Status.FEASIBLE
     objectives = {}
     if final.x is not None:
         objectives = {level: float(plan.vectors[level] @ final.x) for level in plan.level_order}
-    ranked = [rec for rec in levels if str(rec["level"]).startswith("final_")] or levels
+    ranked = [rec for rec in records if level_of(rec.level).kind == LevelKind.FINAL] or records
     return PlanSolution(
-        solver=plan.solver, status=status, x=final.x, objectives=objectives, bound=ranked[0]["bound"],
-        gap=_worst_gap(levels), build_seconds=build_seconds, solve_seconds=solve_seconds, levels=levels,
+        solver=plan.settings.solver, status=status, x=final.x, objectives=objectives, bound=ranked[0].bound,
+        gap=_worst_gap(records), build_seconds=build_seconds, solve_seconds=solve_seconds, levels=records,
         message=final.message, lp=lp, final=final,
     )
-
-
-def objective_mode(model: Model) -> str:
-    return model.inputs.scenario.manifest.objective.mode
 
 
 def claims_columns(model: Model, num_cols: int) -> np.ndarray:
@@ -459,7 +450,7 @@ def _solve_parts(lp: LinearProgram, plan: LevelPlan, parts: list[Part], workers:
     is the worst part's.
     """
     started = time.perf_counter()
-    deadline = None if plan.time_limit is None else started + plan.time_limit
+    deadline = None if plan.settings.time_limit is None else started + plan.settings.time_limit
     weights = [len(part.cols) for part in parts]
     unfinished = float(sum(weights))
 
@@ -471,7 +462,7 @@ def _solve_parts(lp: LinearProgram, plan: LevelPlan, parts: list[Part], workers:
         return sub_program(lp, parts[i]), plan.part(parts[i], share, warm_bases[i], len(parts))
 
     runs: list[LevelRun | None] = [None] * len(parts)
-    with step(f"solving {len(parts)} independent parts with {plan.solver} on {workers} process(es)") \
+    with step(f"solving {len(parts)} independent parts with {plan.settings.solver} on {workers} process(es)") \
             if plan.progress else nullcontext():
         if workers > 1:
             with process_pool(workers) as pool:
@@ -503,7 +494,7 @@ def _solve_parts(lp: LinearProgram, plan: LevelPlan, parts: list[Part], workers:
     statuses = [run.final.status for run in runs]
     status = Status.OPTIMAL if all(s == Status.OPTIMAL for s in statuses) else Status.FEASIBLE
     messages = sorted({run.final.message for run in runs if run.final.message})
-    final = SolveResult(plan.solver, status, objective=None, x=x, solve_seconds=solve_seconds,
+    final = SolveResult(plan.settings.solver, status, objective=None, x=x, solve_seconds=solve_seconds,
                         message="; ".join(messages), extra={"parts": len(parts)})
     solution = _solution(plan, final, levels, build_seconds, solve_seconds, lp)
     solution.bases = bases
@@ -516,34 +507,32 @@ def _solve_task(task: tuple[LinearProgram, LevelPlan]) -> LevelRun:
     return LevelRun(run.final, run.levels, lp, run.bases)  # the held rows stay in the worker
 
 
-def _merge_level(level: str, part_levels: list[list[dict[str, object]]]) -> dict[str, object] | None:
+def _merge_level(level: str, part_levels: list[list[LevelRecord]]) -> LevelRecord | None:
     """One level's record for the whole program from its parts' records."""
-    records = [next((rec for rec in recs if rec["level"] == level), None) for recs in part_levels]
+    records = [next((rec for rec in recs if rec.level == level), None) for recs in part_levels]
     found = [rec for rec in records if rec is not None]
     if not found:
         return None
     if len(found) < len(records):
-        status = Status.ERROR.value  # some part stopped before this level
-    elif all(rec["status"] == Status.OPTIMAL.value for rec in found):
-        status = Status.OPTIMAL.value
+        status = Status.ERROR  # some part stopped before this level
+    elif all(rec.status == Status.OPTIMAL for rec in found):
+        status = Status.OPTIMAL
     else:
-        status = next((rec["status"] for rec in found if not Status(rec["status"]).has_solution),
-                      Status.FEASIBLE.value)
-    objective = None if any(rec["objective"] is None for rec in found) else sum(rec["objective"] for rec in found)
-    bound = None if any(rec["bound"] is None for rec in found) else sum(rec["bound"] for rec in found)
-    gap = 0.0 if status == Status.OPTIMAL.value else None
+        status = next((rec.status for rec in found if not rec.status.has_solution), Status.FEASIBLE)
+    objective = None if any(rec.objective is None for rec in found) else sum(rec.objective for rec in found)
+    bound = None if any(rec.bound is None for rec in found) else sum(rec.bound for rec in found)
+    gap = 0.0 if status == Status.OPTIMAL else None
     if gap is None and objective is not None and bound is not None and len(found) == len(records):
         gap = abs(objective - bound) / max(1.0, abs(objective))
     # parts that proved no bound for this level: stopped before one, or before the level
-    without_bound = sum(1 for rec in records if rec is None or rec["bound"] is None)
-    return {"level": level, "status": status, "objective": objective, "bound": bound, "gap": gap,
-            "seconds": round(sum(float(rec["seconds"]) for rec in found), 6), "parts": len(found),
-            "parts_total": len(records), "parts_without_bound": without_bound}
+    without_bound = sum(1 for rec in records if rec is None or rec.bound is None)
+    return LevelRecord(level, status, objective, bound, gap, round(sum(rec.seconds for rec in found), 6),
+                       parts=len(found), parts_total=len(records), parts_without_bound=without_bound)
 
 
-def _worst_gap(levels: list[dict[str, object]]) -> float | None:
+def _worst_gap(records: list[LevelRecord]) -> float | None:
     """The run's gap: the largest gap of any level (None if a level has no bound)."""
-    gaps = [rec["gap"] for rec in levels]
+    gaps = [rec.gap for rec in records]
     if any(g is None for g in gaps):
         return None
     return max((float(g) for g in gaps), default=0.0)
@@ -619,7 +608,7 @@ def _largest(vec: np.ndarray) -> float:
     return max(1.0, float(np.abs(vec).max(initial=0.0)))
 
 
-def _level_record(level: str, result: SolveResult, vec: np.ndarray | None = None) -> dict[str, object]:
+def _level_record(level: str, result: SolveResult, vec: np.ndarray | None = None) -> LevelRecord:
     """A level's record: its own value in the level's plan (not the solver's objective,
     which includes the goal levels' cost tie-break), bound and gap."""
     objective, bound = result.objective, result.bound
@@ -631,7 +620,4 @@ def _level_record(level: str, result: SolveResult, vec: np.ndarray | None = None
     gap = result.gap
     if gap is not None and objective is not None and bound is not None and result.status != Status.OPTIMAL:
         gap = abs(objective - bound) / max(1.0, abs(objective))
-    return {
-        "level": level, "status": result.status.value, "objective": objective,
-        "bound": bound, "gap": gap, "seconds": round(result.solve_seconds, 6),
-    }
+    return LevelRecord(level, result.status, objective, bound, gap, round(result.solve_seconds, 6))
