@@ -205,16 +205,21 @@ def labour_markets(inputs: ModelInputs, r: int) -> np.ndarray:
     return np.unique(roots, return_inverse=True)[1]
 
 
-def required_headcount(inputs: ModelInputs) -> np.ndarray:
-    """Per PCN, role and period: the head count the PCN's own targets require (0 where none)."""
+def required_headcount(inputs: ModelInputs, max_priority: int = 9) -> np.ndarray:
+    """Per PCN, role and period: the head count the PCN's own targets of priority 1 to
+    ``max_priority`` require (0 where none).  Fair shares allow it; the whole-people
+    rounding keeps it where supply allows."""
     required = np.zeros(inputs.shape)
     cells = inputs.targets.frame
-    for i, (ri, t, need, unit) in enumerate(zip(cells["ri"], cells["t"], cells["required"], cells["unit"],
-                                                strict=True)):
+    if cells.empty or max_priority < 1:
+        return required
+    for i, (ri, t, need, unit, priority) in enumerate(zip(cells["ri"], cells["t"], cells["required"],
+                                                            cells["unit"], cells["priority"], strict=True)):
         members = inputs.targets.pcn_members[i]
-        if len(members) == 1:
-            headcount = need if unit == "headcount" else need / max(inputs.participation[ri], 1e-9)
-            required[members[0], ri, t] = max(required[members[0], ri, t], headcount)
+        if len(members) != 1 or priority > max_priority:
+            continue
+        headcount = need if unit == "headcount" else need / max(inputs.participation[ri], 1e-9)
+        required[members[0], ri, t] = max(required[members[0], ri, t], headcount)
     return required
 
 
