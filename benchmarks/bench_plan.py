@@ -61,9 +61,9 @@ def run_case(case: Case) -> dict[str, object]:
     from wfplan.model import formulation
     from wfplan.model import inputs as model_inputs
     from wfplan.model.formulation import CLAIMS_LEVEL, Model
-    from wfplan.model.solve import solve
     from wfplan.pipeline import settings_for
     from wfplan.plan_io import decode
+    from wfplan.solve import solve
 
     t0 = time.perf_counter()
     scenario = load_scenario(case.scenario)
@@ -357,7 +357,7 @@ def report(rows: list[dict[str, object]], info: dict[str, str], repeats: int, qu
     lines += [f"* {k}: {v}" for k, v in info.items()]
     lines += ["", "## Plan runs", "",
               "Integer cases: time limit 120 s for the whole lexicographic solve, relative gap 1%. Models are split "
-              "into independent parts (`parts`: groups of PCNs that share no row, see wfplan/model/decompose.py) solved "
+              "into independent parts (`parts`: groups of PCNs that share no row, see wfplan/solve/decompose.py) solved "
               "on 2 worker processes with 1 HiGHS thread each; a level's objective and bound are the sums over parts, "
               "and the sum of the parts' bounds is a bound for the single model, so `gap` is the gap against the "
               "single model's bound. The `single model` case solves the same program in one piece (2 HiGHS threads) "

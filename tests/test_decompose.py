@@ -8,12 +8,12 @@ import scipy.sparse as sp
 
 from solvers.base import LinearProgram, Status
 from tests.checker import check_plan
-from wfplan.model import decompose as decompose_module
-from wfplan.model import solve as solve_module
-from wfplan.model.decompose import independent_parts, sub_program
 from wfplan.model.levels import LevelRecord
 from wfplan.pipeline import run_plan
 from wfplan.planner import level_lines
+from wfplan.solve import decompose as decompose_module
+from wfplan.solve import parts as parts_module
+from wfplan.solve.decompose import independent_parts, sub_program
 from wfplan.synth import synth_scenario
 
 
@@ -81,7 +81,7 @@ def test_decomposed_lp_plan_meets_every_level_as_well_as_the_single_model(places
 
 
 def test_decomposed_plan_is_identical_on_one_or_two_worker_processes(places, monkeypatch) -> None:
-    monkeypatch.setattr(solve_module, "PARALLEL_MIN_COLUMNS", 0)
+    monkeypatch.setattr(parts_module, "PARALLEL_MIN_COLUMNS", 0)
     one = run_plan(places, integer=False, workers=1)
     two = run_plan(places, integer=False, workers=2)
     assert _records(one) == _records(two)
@@ -100,11 +100,11 @@ def test_a_level_merged_from_parts_counts_the_parts_that_proved_no_bound() -> No
     def record(status: str, objective: float, bound: float | None) -> LevelRecord:
         return LevelRecord("p2", Status(status), objective, bound, None, 1.0)
 
-    merged = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, None)], []])
+    merged = parts_module.merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, None)], []])
     assert merged.status == "error"  # the third part never reached p2
     assert merged.bound is None and merged.gap is None
     assert (merged.parts, merged.parts_total, merged.parts_without_bound) == (2, 3, 2)
-    proven = solve_module._merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, 6.0)]])
+    proven = parts_module.merge_level("p2", [[record("optimal", 5.0, 5.0)], [record("feasible", 9.0, 6.0)]])
     assert proven.bound == 11.0 and proven.gap == pytest.approx(3.0 / 14.0)
     assert proven.parts_without_bound == 0
 

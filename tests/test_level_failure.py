@@ -11,8 +11,8 @@ import scipy.sparse as sp
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from tests.checker import check_plan
 from wfplan.load import load_scenario
-from wfplan.model import solve as solve_module
 from wfplan.pipeline import run_plan
+from wfplan.solve import levels as levels_module
 
 NW = Path(__file__).resolve().parents[1] / "examples" / "norfolk_waveney"
 
@@ -34,9 +34,9 @@ def test_claims_are_settled_on_the_last_plan_when_a_goal_level_finds_none(monkey
     scenario = load_scenario(NW)
     whole = run_plan(scenario, integer=False)
     builder = whole.model.builder
-    demand_level = builder.objective_vector("p2") + solve_module.GOAL_COST_TIEBREAK * builder.objective_vector(
+    demand_level = builder.objective_vector("p2") + levels_module.GOAL_COST_TIEBREAK * builder.objective_vector(
         "final_cost")
-    monkeypatch.setattr(solve_module, "get_solver", lambda name: FailsOn(name, demand_level))
+    monkeypatch.setattr(levels_module, "get_solver", lambda name: FailsOn(name, demand_level))
     failed = run_plan(scenario, integer=False)
     statuses = {rec.level: rec.status for rec in failed.solution.levels}
     # the levels after the failed one are not solved; the claims step still settles who pays
@@ -52,7 +52,7 @@ def test_the_cost_level_is_proven_by_the_last_goal_levels_tie_break_without_a_so
     scenario = load_scenario(NW)
     whole = run_plan(scenario, integer=False)
     cost = whole.model.builder.objective_vector("final_cost")
-    monkeypatch.setattr(solve_module, "get_solver", lambda name: FailsOn(name, cost))
+    monkeypatch.setattr(levels_module, "get_solver", lambda name: FailsOn(name, cost))
     again = run_plan(scenario, integer=False)
     record = next(rec for rec in again.solution.levels if rec.level == "final_cost")
     assert record.status == "optimal" and record.seconds == 0.0

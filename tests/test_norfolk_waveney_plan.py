@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from wfplan.load import load_scenario
-from wfplan.model.solve import ABSOLUTE_TOLERANCE
 from wfplan.pipeline import run_plan
+from wfplan.solve.tolerances import ABSOLUTE_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ import pytest
 from tests.checker import check_plan
 from tests.tiny_scenarios import write_scenario
 from wfplan.load import load_scenario
-from wfplan.model import solve as solve_module
-from wfplan.model.solve import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
 from wfplan.pipeline import run_plan
+from wfplan.solve import whole_people as whole_people_module
+from wfplan.solve.tolerances import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
 from wfplan.synth import synth_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +154,7 @@ def test_a_time_limited_plan_is_no_worse_than_the_rounded_lp(tmp_path: Path, mon
     rounded LP's (or better), never a worse incumbent."""
     scenario = load_scenario(write_scenario(tmp_path / "tiny", integer=True, end="2023/24 Q4"))
     rounded_only = run_plan(scenario, integer=True)  # small: branch and bound gets its default time
-    monkeypatch.setattr(solve_module, "BRANCH_AND_BOUND_MAX_INTEGERS", -1)  # rounding only
+    monkeypatch.setattr(whole_people_module, "BRANCH_AND_BOUND_MAX_INTEGERS", -1)  # rounding only
     baseline = run_plan(scenario, integer=True)
     assert baseline.solution.method == "rounded LP"
     limited = run_plan(scenario, integer=True, time_limit=1.0)

@@ -6,7 +6,7 @@ Data flows one way::
 
 * :func:`build_model`: prepare the arrays and build the formulation (the
   ``create`` stage; the scenario's build settings travel inside the inputs);
-* :func:`wfplan.model.solve.solve`: every objective level, as a
+* :func:`wfplan.solve.solve`: every objective level, as a
   :class:`~wfplan.model.settings.SolveSettings` says;
 * :func:`wfplan.plan_io.decode`: the plan tables, every figure the
   formulation's named expressions at the plan.
@@ -27,10 +27,10 @@ from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
 from wfplan.model.settings import SolveSettings
-from wfplan.model.solve import PlanSolution, solve
 from wfplan.plan_io import PlanTables, decode
 from wfplan.progress import step
 from wfplan.scenario import Scenario
+from wfplan.solve import PlanSolution, solve
 
 
 @dataclass

@@ -25,7 +25,7 @@ import pandas as pd
 
 from wfplan.headroom import unused_reasons
 from wfplan.model.formulation import Model
-from wfplan.model.solve import PlanSolution
+from wfplan.solve import PlanSolution
 
 SHORTFALL_NOISE = 1e-4
 """Shortfalls below this (solver rounding in LP mode) are reported as met."""

@@ -44,7 +44,7 @@ from wfplan.workers import process_pool
 
 if TYPE_CHECKING:
     from wfplan.model.formulation import Model
-    from wfplan.model.solve import PlanSolution
+    from wfplan.solve import PlanSolution
 
 PARAMETERS = ("attrition", "supply", "budget")
 DISTRIBUTIONS = {"uniform": 2, "normal": 2, "triangular": 3, "lognormal": 2, "fixed": 1}
@@ -182,8 +182,8 @@ def apply_factors(base: Scenario, factors: dict[str, float]) -> Scenario:
 def _plan(scenario: Scenario, options: SweepOptions, warm_bases: list[dict[str, Basis]] | None = None,
           keep_bases: bool = False) -> tuple[Model, PlanSolution]:
     """Build and solve one variant (without the claims level unless asked for)."""
-    from wfplan.model.solve import solve
     from wfplan.pipeline import build_model, settings_for
+    from wfplan.solve import solve
 
     model = build_model(scenario, integer=options.integer, claims=options.claims)
     settings = settings_for(scenario, solver=options.solver, time_limit=options.time_limit, gap=options.gap,

@@ -43,9 +43,12 @@ from wfplan.model import levels
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
 from wfplan.model.formulation.money import claim_switch_on
 from wfplan.model.settings import SolveSettings
-from wfplan.model.solve import ABSOLUTE_TOLERANCE, claims_columns, lp_method, solve, solve_claims
 from wfplan.pipeline import build_model, settings_for
 from wfplan.scenario import Scenario
+from wfplan.solve import solve
+from wfplan.solve.claims import claims_columns, solve_claims
+from wfplan.solve.levels import lp_method
+from wfplan.solve.tolerances import ABSOLUTE_TOLERANCE
 
 DUAL_EPS = 1e-9
 HOLD_TOLERANCE = 1e-7
@@ -186,7 +189,7 @@ def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: floa
 def claims_solve(model: Model, lp: LinearProgram, plan: np.ndarray, time_limit: float | None) -> LevelSolve:
     """The claims level solved as the plan solves it, on ``plan``'s staffing, with its duals.
 
-    The plan's claims step (:func:`wfplan.model.solve.solve_claims`) fixes
+    The plan's claims step (:func:`wfplan.solve.claims.solve_claims`) fixes
     every column but claims, baseline switches and budget overruns at the plan's
     values and keeps only the model's rows that touch those columns.  Taking the
     duals of that very program makes a claims-level marginal the derivative of

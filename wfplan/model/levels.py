@@ -1,6 +1,6 @@
 """The objective levels of a plan, as one typed catalogue, and the record of a solved level.
 
-A plan is optimised level by level (see :mod:`wfplan.model.solve`): budget
+A plan is optimised level by level (see :mod:`wfplan.solve`): budget
 overrun first, then the goal priorities, fair shares, cost and last ARRS
 claims.  Each level has a name (the key in ``summary.json``) and a kind;
 code asks a level's kind (is it a goal? the final level?) here instead of

@@ -67,7 +67,7 @@ priced a little higher as a PCN falls further short
 shortfall in proportion to their demand.
 
 Objective levels, solved lexicographically by default (see
-:mod:`wfplan.model.solve`): ``budget`` overrun, then target and demand
+:mod:`wfplan.solve`): ``budget`` overrun, then target and demand
 priorities ``p1`` .. ``p9`` (with ``fairness`` after ``p1`` when asked),
 then ``final``: cost (or redundancy), with optional hiring smoothing.  Cost is
 the whole cost of the planned staff, whoever pays; last, with staffing fixed,
