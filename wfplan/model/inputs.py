@@ -10,6 +10,7 @@ the docstrings and in ``notes`` so that outputs can say what was assumed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -140,9 +141,9 @@ class ModelInputs:
         four for quarters (year steps take the first-year rate at entry instead)."""
         return 4 if self.horizon.periods_per_year == 4 and self.first_year_extra.any() else 0
 
-    @property
+    @cached_property
     def period_years(self) -> np.ndarray:
-        """The financial year of each period index (entitlements and budgets are per year)."""
+        """The financial year of each period index (entitlements and budgets are per year); computed once."""
         return np.array([self.year_of(t) for t in range(len(self.periods))])
 
 

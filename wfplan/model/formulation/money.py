@@ -49,8 +49,9 @@ def claims(m: ModelBuilder, inputs: ModelInputs) -> None:
         # a penny of margin: backends that report 8 significant digits (CBC) stay within the amount
         upper = np.maximum(ent["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
         rows = m.add_constraints("entitlement", (len(ent),), upper=upper)
+        year_of_t = inputs.period_years
         _rows_over_cells(m, "main_claim_gbp", [
-            (rows[i], (pi, slice(None), inputs.period_years == year))
+            (rows[i], (pi, slice(None), year_of_t == year))
             for i, (pi, year) in enumerate(zip(ent["pi"], ent["year"], strict=True))])
     pots = inputs.pot_entitlement
     if len(pots):
