@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import NW_EXAMPLE
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.model import formulation
 from wfplan.planner import run_plan

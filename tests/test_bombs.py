@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.cli_run import invoke
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.schema import TABLES, Manifest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.checker import check_plan
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.model import solve as solve_module
 from wfplan.model.solve import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
