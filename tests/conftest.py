@@ -14,8 +14,9 @@ test file uses.
 * ``tiny_plan_master``: one plan directory of the tiny scenario per session
   (read-only: tests that damage a plan directory take ``tiny_plan``, a
   fresh copy of it);
-* ``nw_lp_plan``: the Norfolk and Waveney example planned as an LP once per
-  session (read-only).
+* ``nw_scenario``, ``nw_lp_result``, ``nw_lp_plan``: the Norfolk and Waveney
+  example loaded, planned as an LP, and that plan written, once per session
+  (read-only).
 """
 
 from __future__ import annotations
@@ -65,13 +66,27 @@ def tiny_plan(tiny_plan_master: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def nw_lp_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Norfolk and Waveney example planned as an LP (fractional people; about 3 s)."""
+def nw_scenario():
+    """The Norfolk and Waveney example, loaded once per session (read-only)."""
     from wfplan.load import load_scenario
-    from wfplan.planner import run_plan, write_plan
+
+    return load_scenario(NW_EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def nw_lp_result(nw_scenario):
+    """The Norfolk and Waveney example planned as an LP by HiGHS (fractional people; about 3 s), read-only."""
+    from wfplan.planner import run_plan
+
+    return run_plan(nw_scenario, integer=False)
+
+
+@pytest.fixture(scope="session")
+def nw_lp_plan(nw_lp_result, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plan directory of :func:`nw_lp_result` (read-only)."""
+    from wfplan.planner import write_plan
 
     out = tmp_path_factory.mktemp("nw_lp") / "plan"
-    result = run_plan(load_scenario(NW_EXAMPLE), integer=False)
-    assert result.tables is not None, result.solution.message
-    write_plan(result, out)
+    assert nw_lp_result.tables is not None, nw_lp_result.solution.message
+    write_plan(nw_lp_result, out)
     return out

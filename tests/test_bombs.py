@@ -110,12 +110,7 @@ def test_a_diamond_of_extends_is_bounded(tmp_path: Path) -> None:
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    from wfplan.excel_io import write_workbook
-    from wfplan.load import load_scenario
-
-    path = tmp_path / "w.xlsx"
-    write_workbook(load_scenario(write_scenario(tmp_path / "s")), path)
-    return path
+    return write_scenario(tmp_path / "s", workbook=tmp_path / "w.xlsx")
 
 
 def _patch(path: Path, member_pattern: str, edit) -> Path:
