@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import NW_EXAMPLE
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.model import formulation
 from wfplan.model.formulation import goals
@@ -141,14 +140,9 @@ def _above_fair_share(result) -> float:
     return excess
 
 
-@pytest.fixture(scope="module")
-def nw_lp():
-    return run_plan(load_scenario(NW_EXAMPLE), integer=False)
-
-
-def test_no_nw_pcn_holds_more_than_twice_its_need_share_of_a_role_beyond_its_targets(nw_lp) -> None:
-    assert nw_lp.solution.objectives[formulation.FAIR_SHARE_LEVEL] == pytest.approx(0.0, abs=1e-4)
-    assert _above_fair_share(nw_lp) < 1e-3
+def test_no_nw_pcn_holds_more_than_twice_its_need_share_of_a_role_beyond_its_targets(nw_lp_result) -> None:
+    assert nw_lp_result.solution.objectives[formulation.FAIR_SHARE_LEVEL] == pytest.approx(0.0, abs=1e-4)
+    assert _above_fair_share(nw_lp_result) < 1e-3
 
 
 def test_no_pcn_of_thirty_holds_more_than_twice_its_need_share_of_a_role_beyond_its_targets() -> None:
@@ -158,18 +152,18 @@ def test_no_pcn_of_thirty_holds_more_than_twice_its_need_share_of_a_role_beyond_
     assert result.solution.objectives[formulation.FAIR_SHARE_LEVEL] < 1e-3
 
 
-def test_nw_new_role_staff_per_patient_stay_within_a_band_of_the_system(nw_lp) -> None:
+def test_nw_new_role_staff_per_patient_stay_within_a_band_of_the_system(nw_lp_result) -> None:
     # Coastal used to end with 3.28 times its list share of new-role staff and Norwich 0.47
-    plan = nw_lp.tables.plan
+    plan = nw_lp_result.tables.plan
     last = plan[plan["period"] == plan["period"].iloc[-1]]
     staff = last.groupby("pcn")["staff_headcount"].sum()
-    lists = nw_lp.model.inputs.scenario.pcns.set_index("pcn")["registered_list"].astype(float)
+    lists = nw_lp_result.model.inputs.scenario.pcns.set_index("pcn")["registered_list"].astype(float)
     ratio = (staff / staff.sum()) / (lists / lists.sum()).reindex(staff.index)
     assert ratio.max() < 2.0 and ratio.min() > 0.5, ratio.sort_values().to_dict()
 
 
-def test_every_pcn_year_with_unused_entitlement_says_why(nw_lp) -> None:
-    arrs = nw_lp.tables.arrs
+def test_every_pcn_year_with_unused_entitlement_says_why(nw_lp_result) -> None:
+    arrs = nw_lp_result.tables.arrs
     unused = arrs[arrs["entitlement"] - arrs["claims"] > 1.0]
     assert len(unused) > 0
     reasons = unused["unused_reason"].fillna("").astype(str).str.strip()

@@ -72,7 +72,7 @@ def test_bad_input_raises_a_located_scenario_error(tmp_path):
 
 
 def test_no_plan_raises_when_tables_are_asked_for(tmp_path):
-    from tiny_scenarios import write_scenario
+    from tests.scenarios import write_scenario
 
     scenario = write_scenario(tmp_path / "s", {
         "targets": ("target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"

@@ -8,8 +8,8 @@ Spreadsheet habits that are not mistakes (a UTF-8 BOM, Windows-1252 text, a
 header-only table, a name starting with ``=``...) must load and plan.
 
 The bases are ``examples/williams_manpower`` (yearly, self-contained) and a
-tiny quarterly NHS scenario built here (one system, one place, two PCNs,
-two roles, ARRS 2020/21-2021/22).  Each mutation edits one cell, header or
+tiny quarterly NHS scenario :data:`tests.scenarios.NHS` (one system, one
+place, two PCNs, two roles, ARRS 2020/21-2021/22).  Each mutation edits one cell, header or
 file of a fresh copy.
 """
 
@@ -26,108 +26,12 @@ import pytest
 from click.testing import Result
 
 from tests.cli_run import invoke
+from tests.scenarios import NHS, write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"
 
 Mutation = Callable[[Path], None]
-
-# --- the valid quarterly NHS base --------------------------------------------
-
-NHS_MANIFEST = """\
-name = "Tiny quarterly NHS scenario"
-description = "Two PCNs, two roles, two ARRS years."
-
-[horizon]
-start = "2020/21 Q1"
-end = "2021/22 Q4"
-step = "quarter"
-
-[model]
-integer = true
-"""
-
-NHS_TABLES = {
-    "places": """\
-place,name,system,source
-north,North Place,tinysys,test
-""",
-    "pcns": """\
-pcn,name,place,weighted_list,source
-pcn_a,PCN A,north,21000,test
-pcn_b,PCN B,north,16000,test
-""",
-    "practices": """\
-practice,name,pcn,registered_list,source
-prac_a1,Practice A1,pcn_a,12000,test
-prac_a2,Practice A2,pcn_a,8000,test
-prac_b1,Practice B1,pcn_b,15000,test
-""",
-    "roles": """\
-role,name,staff_group,participation_rate,annual_cost,capacity,source
-pharmacist,Clinical pharmacist,Pharmacists,1,50000,3000,test
-splw,Social prescribing link worker,Direct Patient Care,0.9,30000,2000,test
-""",
-    "arrs_years": """\
-year,entitlement_per_weighted_patient,entitlement_per_pcn,source
-2020/21,7.131,,test
-2021/22,8.5,,test
-""",
-    "arrs_roles": """\
-year,role,from_quarter,reimbursement_rate,cap_per_wte,max_wte_per_pcn,source
-2020/21,pharmacist,2020/21 Q1,1,55000,,test
-2020/21,splw,2020/21 Q1,1,35000,,test
-2021/22,pharmacist,2021/22 Q1,1,56000,,test
-2021/22,splw,2021/22 Q1,1,36000,,test
-""",
-    "attrition": """\
-role,annual_rate,first_year_annual_rate,source
-pharmacist,0.1,0.15,test
-splw,0.12,,test
-""",
-    "supply": """\
-role,level,area,period,max_starters,source
-pharmacist,system,tinysys,2020/21 Q1,3,test
-pharmacist,system,tinysys,2020/21 Q2,3,test
-splw,place,north,2020/21 Q1,2,test
-splw,pcn,pcn_a,2020/21 Q2,1,test
-""",
-    "targets": """\
-target,role,basis,quantity,level,area,by,kind,priority,penalty,source
-pharm_per_pcn,pharmacist,per_pcn,1,pcn,,2020/21 Q4,at_least,1,1,test
-splw_total,splw,total,2,system,tinysys,2021/22 Q4,at_least,1,1,test
-""",
-    "staff_in_post": """\
-level,area,role,as_at,headcount,fte,source
-pcn,pcn_a,pharmacist,2019/20 Q4,1,1,test
-pcn,pcn_b,splw,2019/20 Q4,0,,test
-""",
-    "flow_types": """\
-role,direction,flow,label,participation_rate,source
-pharmacist,inflow,new_recruit,New recruits,1,test
-pharmacist,outflow,leaver,Leavers,1,test
-splw,inflow,new_recruit,New recruits,0.9,test
-""",
-    "planned_flows": """\
-level,area,role,direction,flow,period,headcount,source
-system,tinysys,pharmacist,inflow,new_recruit,2020/21 Q1,1,test
-system,tinysys,pharmacist,outflow,leaver,2020/21 Q2-Q3,1,test
-place,north,splw,inflow,new_recruit,2020/21 Q1,1,test
-""",
-    "historic_fte": """\
-level,area,role,quarter,fte,source,estimate,note
-system,tinysys,pharmacist,2019/20 Q3,1,test,false,
-system,tinysys,pharmacist,2019/20 Q4,1,test,true,assumed unchanged
-""",
-}
-
-
-def write_nhs(directory: Path) -> None:
-    directory.mkdir(parents=True)
-    (directory / "scenario.toml").write_text(NHS_MANIFEST, encoding="utf-8")
-    for table, text in NHS_TABLES.items():
-        (directory / f"{table}.csv").write_text(text, encoding="utf-8")
-
 
 # --- mutation helpers ---------------------------------------------------------
 # Rows are numbered as a spreadsheet shows them: the header is row 1.
@@ -418,7 +322,7 @@ def yaml_equivalent(d: Path) -> None:
 
 LEAVERS = "level,area,role,period,headcount,reason,source\n"
 ON_COURSE_SETUP = both(
-    write_file("roles.csv", NHS_TABLES["roles"]
+    write_file("roles.csv", NHS.tables["roles"]
                + "tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,test\n"
                + "na,Nursing associate,Direct Patient Care,1,29000,2000,test\n"),
     write_file("transitions.csv", "transition,from_role,to_role,lead_periods,success_rate,source\n"
@@ -783,7 +687,7 @@ GOOD: list[Good] = [
     Good("yaml_manifest", yaml_equivalent),
     Good("williams_utf8_bom", with_bom("transitions"), base="williams"),
     Good("williams_windows_1252_pound_sign", cp1252_pound_note, base="williams", check=pound_sign_survives),
-    Good("williams_header_only_new_table", write_file("planned_flows.csv", NHS_TABLES["planned_flows"].split("\n")[0]),
+    Good("williams_header_only_new_table", write_file("planned_flows.csv", NHS.tables["planned_flows"].split("\n")[0]),
          base="williams"),
 ]
 
@@ -794,7 +698,7 @@ GOOD: list[Good] = [
 @pytest.fixture(scope="session")
 def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("bases")
-    write_nhs(root / "nhs")
+    write_scenario(root / "nhs", base=NHS)
     shutil.copytree(WILLIAMS, root / "williams")
     return {"nhs": root / "nhs", "williams": root / "williams"}
 
@@ -831,7 +735,7 @@ def _assert_rejected(case: Bad, result: Result, text: str) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in BAD if "validate" in c.commands], ids=lambda c: c.id)
-def test_validate_rejects(case: Bad, bases: dict[str, Path], tmp_path: Path) -> None:
+def test_validate_rejects_with_exit_2_and_a_located_error(case: Bad, bases: dict[str, Path], tmp_path: Path) -> None:
     directory = _scenario(bases, case.base, tmp_path, case.mutate)
     target = case.target(directory) if case.target else directory
     result, text = invoke(["validate", str(target)])
@@ -841,7 +745,7 @@ def test_validate_rejects(case: Bad, bases: dict[str, Path], tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("case", [c for c in BAD if "plan" in c.commands], ids=lambda c: c.id)
-def test_plan_rejects_and_writes_nothing(case: Bad, bases: dict[str, Path], tmp_path: Path) -> None:
+def test_plan_rejects_with_a_located_error_and_writes_nothing(case: Bad, bases: dict[str, Path], tmp_path: Path) -> None:
     directory = _scenario(bases, case.base, tmp_path, case.mutate)
     target = case.target(directory) if case.target else directory
     out = tmp_path / "out"
@@ -855,7 +759,7 @@ def test_plan_rejects_and_writes_nothing(case: Bad, bases: dict[str, Path], tmp_
 
 
 @pytest.mark.parametrize("case", GOOD, ids=lambda c: c.id)
-def test_accepts_spreadsheet_habits(case: Good, bases: dict[str, Path], tmp_path: Path) -> None:
+def test_spreadsheet_habits_validate_and_plan(case: Good, bases: dict[str, Path], tmp_path: Path) -> None:
     directory = _scenario(bases, case.base, tmp_path, case.mutate)
     result, text = invoke(["validate", str(directory)])
     assert result.exit_code == 0, text
@@ -868,7 +772,7 @@ def test_accepts_spreadsheet_habits(case: Good, bases: dict[str, Path], tmp_path
         case.check(directory)
 
 
-def test_bases_are_valid(bases: dict[str, Path], tmp_path: Path) -> None:
+def test_both_uncorrupted_bases_validate(bases: dict[str, Path], tmp_path: Path) -> None:
     for name, directory in bases.items():
         result, text = invoke(["validate", str(directory)])
         assert result.exit_code == 0, f"{name}: {text}"

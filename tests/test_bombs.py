@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.cli_run import invoke
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.schema import TABLES, Manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,12 +110,7 @@ def test_a_diamond_of_extends_is_bounded(tmp_path: Path) -> None:
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    from wfplan.excel_io import write_workbook
-    from wfplan.load import load_scenario
-
-    path = tmp_path / "w.xlsx"
-    write_workbook(load_scenario(write_scenario(tmp_path / "s")), path)
-    return path
+    return write_scenario(tmp_path / "s", workbook=tmp_path / "w.xlsx")
 
 
 def _patch(path: Path, member_pattern: str, edit) -> Path:

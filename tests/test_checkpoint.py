@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.excel_fixtures import EVIL_LABEL, EVIL_PCN, EVIL_ROLE, FORMULA_GRAMMAR, Evaluator, write_tiny
+from tests.excel_fixtures import FORMULA_GRAMMAR, Evaluator
+from tests.scenarios import EVIL_LABEL, EVIL_PCN, EVIL_ROLE
 from wfplan import excel_style
 from wfplan.cli import main
 
@@ -185,19 +186,14 @@ def test_every_formula_is_one_wfplan_wrote(workbook):
                     assert FORMULA_GRAMMAR.match(cell.value), (ws.title, cell.coordinate, cell.value)
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    return write_tiny(tmp_path_factory.mktemp("tiny") / "scenario")
-
-
 def _sheet_xml(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
 
 
-def test_formula_like_names_export_as_text(tiny, tmp_path):
+def test_formula_like_names_export_as_text(formula_names_scenario, tmp_path):
     out = tmp_path / "tiny.xlsx"
-    _export([str(tiny), "--out", str(out), "--level", "pcn"])
+    _export([str(formula_names_scenario), "--out", str(out), "--level", "pcn"])
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["pcn_a", "pcn_b"]
     ws = wb["pcn_a"]
@@ -210,9 +206,9 @@ def test_formula_like_names_export_as_text(tiny, tmp_path):
     assert formulas and not any("HYPERLINK" in f or "minus" in f for f in formulas)
 
 
-def test_plan_directory_gets_arrs_sheets_that_add_up(tiny, tmp_path):
+def test_plan_directory_gets_arrs_sheets_that_add_up(formula_names_scenario, tmp_path):
     plan_dir = tmp_path / "plan"
-    result = CliRunner().invoke(main, ["plan", str(tiny), "--out", str(plan_dir)])
+    result = CliRunner().invoke(main, ["plan", str(formula_names_scenario), "--out", str(plan_dir)])
     assert result.exit_code == 0, result.output
     out = tmp_path / "plan.xlsx"
     _export([str(plan_dir), "--out", str(out)])
@@ -237,27 +233,27 @@ def test_plan_directory_gets_arrs_sheets_that_add_up(tiny, tmp_path):
     assert "HYPERLINK" not in "".join(re.findall(r"<f>(.*?)</f>", _sheet_xml(out)))
 
 
-def test_user_errors(tiny, tmp_path):
+def test_checkpoint_export_refuses_bad_year_suffix_and_overwrite_with_exit_2(formula_names_scenario, tmp_path):
     runner = CliRunner()
     out = tmp_path / "x.xlsx"
-    bad_year = runner.invoke(main, ["export", "checkpoint", str(tiny), "--out", str(out), "--year", "2030/31"])
+    bad_year = runner.invoke(main, ["export", "checkpoint", str(formula_names_scenario), "--out", str(out), "--year", "2030/31"])
     assert bad_year.exit_code == 2 and "no quarterly flows in 2030/31" in bad_year.output
-    assert runner.invoke(main, ["export", "checkpoint", str(tiny), "--out", str(tmp_path / "x.csv")]).exit_code == 2
-    assert runner.invoke(main, ["export", "checkpoint", str(tiny), "--out", str(out), "--year", "2020"]).exit_code == 2
-    assert runner.invoke(main, ["export", "checkpoint", str(tiny), "--out", str(out)]).exit_code == 0
-    again = runner.invoke(main, ["export", "checkpoint", str(tiny), "--out", str(out)])
+    assert runner.invoke(main, ["export", "checkpoint", str(formula_names_scenario), "--out", str(tmp_path / "x.csv")]).exit_code == 2
+    assert runner.invoke(main, ["export", "checkpoint", str(formula_names_scenario), "--out", str(out), "--year", "2020"]).exit_code == 2
+    assert runner.invoke(main, ["export", "checkpoint", str(formula_names_scenario), "--out", str(out)]).exit_code == 0
+    again = runner.invoke(main, ["export", "checkpoint", str(formula_names_scenario), "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
     assert not list(tmp_path.glob(".*tmp"))
 
 
-def test_net_flow_over_more_than_the_earlier_column_is_a_value(tiny, tmp_path):
+def test_net_flow_over_more_than_the_earlier_column_is_a_value(formula_names_scenario, tmp_path):
     """Historic FTE ends in 2019/20 Q2, the year is 2021/22: the net flow runs from 2019/20 Q3 to
     2020/21 Q4, wider than the earlier column (2020/21), so it is written as a prepopulated value
     and the quarters still recalculate to the engine's figures."""
     from wfplan import trajectory
     from wfplan.load import load_scenario
 
-    scenario_dir = shutil.copytree(tiny, tmp_path / "later")
+    scenario_dir = shutil.copytree(formula_names_scenario, tmp_path / "later")
     with (scenario_dir / "planned_flows.csv").open("a", encoding="utf-8") as handle:
         handle.write("pcn,pcn_a,pharmacist,inflow,new_recruit,2021/22 Q2,1,test\n")
     out = tmp_path / "later.xlsx"

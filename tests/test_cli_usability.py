@@ -10,7 +10,7 @@ import pandas as pd
 
 from tests.cli_run import invoke
 from tests.conftest import ROOT
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 
 
 def _plan(scenario: Path, out: Path, *extra: str) -> Path:
@@ -77,7 +77,7 @@ def test_compare_prints_no_float_noise(tmp_path):
              "fcp,First contact physiotherapist,Direct Patient Care,1,43870,2000,practice\n"
              "pa,Physician associate,Physician Associates,1,53000,3000,practice\n")
     base = write_scenario(tmp_path / "base", {"roles": roles})
-    other = write_scenario(tmp_path / "pay", {}, base=False, extends="../base", extra=(
+    other = write_scenario(tmp_path / "pay", {}, only_given=True, extends="../base", extra=(
         '[[overrides]]\ntable = "roles"\ncolumn = "annual_cost"\nscale = 1.06\n'))
     result, text = invoke(["compare", str(base), str(other), "--lp", "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, text
@@ -121,7 +121,7 @@ def test_validate_reports_every_problem_in_one_run(tmp_path):
         "supply": "role,level,area,period,max_starters\nfcp,system,tinysys,2022/23 Q1,-5\n",
         "targets": ("target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
                     "nobody_target,nobody,per_pcn,3,headcount,2022/23 Q4,at_least,1,1,false\n"),
-    }, base=False, extends="../base")
+    }, only_given=True, extends="../base")
     result, text = invoke(["validate", str(derived)])
     assert result.exit_code == 2
     assert "scenario has 4 problems" in text, text

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.cli import main
 from wfplan.output import FLOAT_FORMAT
 
@@ -43,7 +43,7 @@ add = 0.1
 def scenarios(tmp_path: Path) -> tuple[Path, Path]:
     base = write_scenario(tmp_path / "base", {"supply": SUPPLY, "targets": TARGETS, "demand": DEMAND,
                                               "attrition": "role,annual_rate\nfcp,0.1\npa,0.05\n"})
-    other = write_scenario(tmp_path / "fcp_supply_up", {}, base=False, extends="../base", extra=WHATIF)
+    other = write_scenario(tmp_path / "fcp_supply_up", {}, only_given=True, extends="../base", extra=WHATIF)
     return base, other
 
 

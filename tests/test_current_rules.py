@@ -2,7 +2,7 @@
 already on course, recruitment routes (the 12-month rule) and the ARRS sums.
 
 Each test plans a tiny quarterly scenario (two PCNs in one place: Breckland
-42,514 and Mid Norfolk 46,032 patients; see :mod:`tests.tiny_scenarios`)
+42,514 and Mid Norfolk 46,032 patients; see :data:`tests.scenarios.TINY`)
 whose right answer is worked by hand in the test, in LP and whole-people mode
 where rounding could change it, and every plan passes the independent checker.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.checker import check_plan
-from tests.tiny_scenarios import TABLES, write_scenario
+from tests.scenarios import TINY, write_scenario
 from wfplan.load import load_scenario
 from wfplan.pipeline import run_plan
 
@@ -108,7 +108,7 @@ def test_a_target_held_through_a_retirement_recruits_the_replacement_on_the_date
 
 # --------------------------------------------------------------------------- trainees already on course
 
-NURSING_ROLES = TABLES["roles"] + ("tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,practice\n"
+NURSING_ROLES = TINY.tables["roles"] + ("tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,practice\n"
                                    "na,Nursing associate,Direct Patient Care,1,29000,2000,practice\n")
 TNA_TO_NA = "transition,from_role,to_role,lead_periods,success_rate\ntna_to_na,tna,na,8,0.85\n"
 TRAINEES_LEAVE_10_PERCENT = "role,annual_rate,first_year_annual_rate\nfcp,0,\npa,0,\ntna,0.1,\nna,0,\n"
@@ -151,7 +151,7 @@ def test_a_trainee_not_on_a_course_is_subject_to_attrition_and_one_on_a_course_i
 
 # --------------------------------------------------------------------------- 2025/26: routes, one sum, no caps
 
-NURSE_ROLES = TABLES["roles"] + ("gp,General practitioner,GP,1,105882,6000,practice\n"
+NURSE_ROLES = TINY.tables["roles"] + ("gp,General practitioner,GP,1,105882,6000,practice\n"
                                  "gpn,General practice nurse (experienced),Nurses,1,50000,4000,practice\n")
 YEAR_2025 = ("2025/26 Q1", "2025/26 Q2", "2025/26 Q3", "2025/26 Q4")
 ARRS_2025 = ("year,entitlement_per_weighted_patient,combined_pot,no_number_caps\n"

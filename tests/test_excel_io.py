@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.excel_fixtures import EVIL_PCN, write_tiny
+from tests.scenarios import EVIL_PCN
 from wfplan.cli import main
 from wfplan.errors import ScenarioError
 from wfplan.excel_io import write_workbook
@@ -58,8 +58,8 @@ def test_round_trip_directory_workbook_directory(nw_workbook, tmp_path):
     _same(original, load_scenario(back))
 
 
-def test_round_trip_keeps_formula_like_text_and_17_digit_floats(tmp_path):
-    tiny = load_scenario(write_tiny(tmp_path / "tiny"))
+def test_round_trip_keeps_formula_like_text_and_17_digit_floats(tmp_path, formula_names_scenario):
+    tiny = load_scenario(formula_names_scenario)
     wb_path = tmp_path / "tiny.xlsx"
     write_workbook(tiny, wb_path)
     _same(tiny, load_scenario(wb_path))

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from solvers import available_solvers
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.cli import main
 from wfplan.explain.diagnose import diagnose
 from wfplan.explain.marginal import CAVEAT, explain_scenario

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import invoke
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan import output
 from wfplan.errors import OutputError, OutputExistsError
 from wfplan.output import atomic_directory, atomic_file, clean_stale, signals_held
@@ -77,7 +77,7 @@ def derived(tmp_path: Path) -> Path:
     """A scenario in tmp/all/derived that extends tmp/all/base (which holds most tables)."""
     base = write_scenario(tmp_path / "all" / "base", name="base")
     return write_scenario(tmp_path / "all" / "derived", {"supply": (base / "supply.csv").read_text()},
-                          extends="../base", base=False)
+                          extends="../base", only_given=True)
 
 
 ONE_FILE_INTO_A_DIRECTORY = {"explain", "diagnose", "sensitivity"}

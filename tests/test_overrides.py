@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.errors import ScenarioError
 from wfplan.load import load_scenario
 from wfplan.overrides import apply_overrides, load_with_overrides, shift_label, with_overrides
@@ -26,7 +26,7 @@ def derived(tmp_path: Path, overrides: str) -> Path:
                       "fcp,system,tinysys,2022/23 Q2,2\npa,system,tinysys,2022/23 Q1,1\n",
             "attrition": "role,annual_rate,first_year_annual_rate\nfcp,0.1,0.15\npa,0.05,\n",
         })
-    return write_scenario(tmp_path / "whatif", {}, base=False, extends="../base", extra=overrides)
+    return write_scenario(tmp_path / "whatif", {}, only_given=True, extends="../base", extra=overrides)
 
 
 def problems(tmp_path: Path, overrides: str) -> list[str]:

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.cli_run import invoke
+from tests.scenarios import write_scenario
 from tests.strategies import HOSTILE_FIXED, hostile_values
-from tests.tiny_scenarios import write_scenario
 from wfplan.excel_safety import FORMULA_TRIGGERS, csv_safe, csv_text
 
 READERS: dict[str, Callable[[Path, Path], list[str]]] = {

@@ -28,6 +28,7 @@ import pytest
 
 from solvers import Status, available_solvers  # noqa: E402
 from tests.checker import check_plan
+from tests.scenarios import Base, write_scenario
 from tests.williams_reference import PUBLISHED_MIN_REDUNDANCY, YEARS, solve_williams
 from wfplan.load import load_scenario  # noqa: E402
 from wfplan.pipeline import run_plan  # noqa: E402
@@ -144,40 +145,23 @@ def test_williams_cpsat_reports_no_plan(williams, integer):
 
 QUARTERS = [f"{year} Q{q}" for year in ("2020/21", "2021/22") for q in range(1, 5)]
 
-MANIFEST = """\
-name = "synthetic three-PCN ARRS plan"
-description = "Test scenario: one place, three PCNs, clinical pharmacists and SPLWs, 2020/21-2021/22."
-
-[horizon]
-start = "2020/21 Q1"
-end = "2021/22 Q4"
-step = "quarter"
-
-[objective]
-mode = "lexicographic"
-minimise = "cost"
-
-[model]
-integer = true
-"""
-
 BASE_TABLES = {
-    "places.csv": "place,name,system\nplace1,Place one,sys\n",
+    "places": "place,name,system\nplace1,Place one,sys\n",
     # gamma is a large PCN (>= 100,000: the large-list SPLW cap); alpha has a weighted list
-    "pcns.csv": (
+    "pcns": (
         "pcn,name,place,registered_list,weighted_list\n"
         "alpha,Alpha PCN,place1,30000,33000\n"
         "beta,Beta PCN,place1,60000,\n"
         "gamma,Gamma PCN,place1,110000,\n"
     ),
-    "roles.csv": (
+    "roles": (
         "role,name,staff_group,participation_rate,annual_cost,capacity,funding_budget\n"
         "clinical_pharmacist,Clinical pharmacist,Pharmacists,0.9,50000,2000,practice\n"
         "splw,Social prescribing link worker,Direct Patient Care,0.8,30000,0,practice\n"
     ),
     # start stock at 2019/20 Q4 (pharmacists at system level: apportioned by list);
     # ARRS baseline at 2018/19 Q4 (FTE given for gamma's SPLW)
-    "staff_in_post.csv": (
+    "staff_in_post": (
         "level,area,role,as_at,headcount,fte\n"
         "system,sys,clinical_pharmacist,2019/20 Q4,4,\n"
         "pcn,alpha,splw,2019/20 Q4,1,\n"
@@ -186,19 +170,19 @@ BASE_TABLES = {
         "system,sys,clinical_pharmacist,2018/19 Q4,2,\n"
         "pcn,gamma,splw,2018/19 Q4,1,0.5\n"
     ),
-    "attrition.csv": (
+    "attrition": (
         "role,annual_rate,first_year_annual_rate\n"
         "clinical_pharmacist,0.10,0.15\n"
         "splw,0.12,0.20\n"
     ),
     # entitlement: per weighted patient in 2020/21, a flat sum per PCN in 2021/22
-    "arrs_years.csv": (
+    "arrs_years": (
         "year,entitlement_per_weighted_patient,entitlement_per_pcn\n"
         "2020/21,0.5,\n"
         "2021/22,,60000\n"
     ),
     # SPLWs claimable from 2020/21 Q3 only; in 2021/22 the pharmacist cap is below cost
-    "arrs_roles.csv": (
+    "arrs_roles": (
         "year,role,from_quarter,reimbursement_rate,cap_per_wte,max_wte_per_pcn,large_list_threshold,"
         "max_wte_per_pcn_large\n"
         "2020/21,clinical_pharmacist,,1,55670,,,\n"
@@ -206,12 +190,12 @@ BASE_TABLES = {
         "2021/22,clinical_pharmacist,,0.9,45000,2,,\n"
         "2021/22,splw,,1,36000,1,100000,2\n"
     ),
-    "budgets.csv": (
+    "budgets": (
         "budget,year,level,area,amount\n"
         "practice,2020/21,system,sys,200000\n"
         "practice,2021/22,pcn,gamma,\n"
     ),
-    "targets.csv": (
+    "targets": (
         "target,role,basis,quantity,unit,population,level,area,by,until,kind,priority,penalty,hard\n"
         "cp_2_per_pcn,clinical_pharmacist,per_pcn,2,headcount,,pcn,,2020/21 Q4,,at_least,1,1,\n"
         "splw_1_per_pcn,splw,per_pcn,1,headcount,,pcn,,2021/22 Q1,,at_least,1,1,true\n"
@@ -219,7 +203,7 @@ BASE_TABLES = {
         "cp_population,clinical_pharmacist,per_population,1,headcount,20000,pcn,,2021/22 Q2,2021/22 Q3,"
         "at_least,2,2,\n"
     ),
-    "demand.csv": (
+    "demand": (
         "level,area,from_period,appointments_per_patient,annual_growth,priority,penalty\n"
         "place,place1,2020/21 Q1,0.1,0.1,3,1\n"
     ),
@@ -235,20 +219,17 @@ def _supply(pharmacists: dict[str, int], splw: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_synthetic(root: Path, **replace: str) -> Path:
-    """Write the synthetic scenario to ``root``; keyword arguments replace whole files."""
-    root.mkdir(parents=True, exist_ok=True)
-    files = {"scenario.toml": MANIFEST, **BASE_TABLES,
-             "supply.csv": _supply(dict.fromkeys(QUARTERS, 1))}
-    files.update({name.replace("_csv", ".csv"): text for name, text in replace.items()})
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
+SYNTHETIC = Base(
+    name="synthetic three-PCN ARRS plan",
+    description="Test scenario: one place, three PCNs, clinical pharmacists and SPLWs, 2020/21-2021/22.",
+    start="2020/21 Q1", end="2021/22 Q4", integer=True,
+    extra='\n[objective]\nmode = "lexicographic"\nminimise = "cost"\n',
+    tables={**BASE_TABLES, "supply": _supply(dict.fromkeys(QUARTERS, 1))})
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    return load_scenario(write_synthetic(tmp_path_factory.mktemp("synthetic")))
+    return load_scenario(write_scenario(tmp_path_factory.mktemp("synthetic"), base=SYNTHETIC))
 
 
 @pytest.fixture(scope="module")
@@ -328,11 +309,11 @@ def over_constrained(tmp_path_factory):
     budget limit: 8 pharmacists at best, so the system is short of exactly 1 in
     every period from 2020/21 Q4 (the target date) to 2021/22 Q4 - five periods,
     total 5."""
-    targets = BASE_TABLES["targets.csv"].replace(
+    targets = BASE_TABLES["targets"].replace(
         "cp_2_per_pcn,clinical_pharmacist,per_pcn,2,", "cp_2_per_pcn,clinical_pharmacist,per_pcn,3,")
-    root = write_synthetic(tmp_path_factory.mktemp("over_constrained"), supply_csv=_supply(SHORT_SUPPLY),
-                           attrition_csv=NO_PHARMACIST_ATTRITION, targets_csv=targets,
-                           budgets_csv=UNLIMITED_BUDGETS)
+    root = write_scenario(tmp_path_factory.mktemp("over_constrained"), {
+        "supply": _supply(SHORT_SUPPLY), "attrition": NO_PHARMACIST_ATTRITION, "targets": targets,
+        "budgets": UNLIMITED_BUDGETS}, base=SYNTHETIC)
     return load_scenario(root)
 
 
@@ -426,7 +407,7 @@ def test_checker_catches_a_broken_plan(synthetic, synthetic_plans, rule):
 # --------------------------------------------------------------------------- training pipelines (lead > 0)
 
 
-PIPELINE_ROLES = BASE_TABLES["roles.csv"] + "trainee,Trainee pharmacist,Pharmacists,1,20000,0,practice\n"
+PIPELINE_ROLES = BASE_TABLES["roles"] + "trainee,Trainee pharmacist,Pharmacists,1,20000,0,practice\n"
 PIPELINE_TRANSITIONS = (
     "transition,from_role,to_role,lead_periods,success_rate,cost_per_person,max_per_period\n"
     "train,trainee,clinical_pharmacist,2,0.8,100,3\n"
@@ -446,10 +427,9 @@ def _pipeline_supply(pharmacists: bool) -> str:
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     """Pharmacists come only through a two-quarter training course (80% complete)."""
-    root = write_synthetic(tmp_path_factory.mktemp("pipeline"), roles_csv=PIPELINE_ROLES,
-                           transitions_csv=PIPELINE_TRANSITIONS, supply_csv=_pipeline_supply(False),
-                           budgets_csv=UNLIMITED_BUDGETS,
-                           demand_csv="level,area,from_period,appointments_per_patient\n")
+    root = write_scenario(tmp_path_factory.mktemp("pipeline"), {
+        "roles": PIPELINE_ROLES, "transitions": PIPELINE_TRANSITIONS, "supply": _pipeline_supply(False),
+        "budgets": UNLIMITED_BUDGETS, "demand": "level,area,from_period,appointments_per_patient\n"}, base=SYNTHETIC)
     return load_scenario(root)
 
 
@@ -465,10 +445,10 @@ def test_training_pipeline_plan_is_valid(pipeline, integer):
 def unused_pipeline(tmp_path_factory):
     """The synthetic scenario with 3 pharmacists a quarter and a (never used) training route."""
     supply = _supply(dict.fromkeys(QUARTERS, 3)) + "".join(f"trainee,system,sys,{q},3\n" for q in QUARTERS)
-    targets = BASE_TABLES["targets.csv"].replace("per_population,1,headcount,20000", "per_population,1,headcount,40000")
-    root = write_synthetic(tmp_path_factory.mktemp("unused_pipeline"), roles_csv=PIPELINE_ROLES,
-                           transitions_csv=PIPELINE_TRANSITIONS, supply_csv=supply, targets_csv=targets,
-                           demand_csv=BASE_TABLES["demand.csv"].replace("0.1,0.1,3,1", "0.05,0.1,3,1"))
+    targets = BASE_TABLES["targets"].replace("per_population,1,headcount,20000", "per_population,1,headcount,40000")
+    root = write_scenario(tmp_path_factory.mktemp("unused_pipeline"), {
+        "roles": PIPELINE_ROLES, "transitions": PIPELINE_TRANSITIONS, "supply": supply, "targets": targets,
+        "demand": BASE_TABLES["demand"].replace("0.1,0.1,3,1", "0.05,0.1,3,1")}, base=SYNTHETIC)
     return load_scenario(root)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.tiny_scenarios import TABLES, write_scenario
+from tests.scenarios import TINY, write_scenario
 from wfplan.load import load_scenario
 from wfplan.model.inputs import prepare
 
@@ -71,7 +71,7 @@ def test_planned_leavers_are_whole_people_apportioned_by_list(tmp_path):
 
 
 def test_trainees_on_course_leave_and_complete_when_their_course_ends(tmp_path):
-    roles = TABLES["roles"] + ("tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,practice\n"
+    roles = TINY.tables["roles"] + ("tna,Trainee nursing associate,Direct Patient Care,1,26000,1000,practice\n"
                                "na,Nursing associate,Direct Patient Care,1,29000,2000,practice\n")
     inputs = prepared(tmp_path, {
         "roles": roles,

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from solvers import Status, available_solvers  # noqa: E402
 from tests.checker import check_plan
 from tests.cli_run import invoke  # noqa: E402
+from tests.scenarios import Base, write_scenario
 from tests.strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios
 from wfplan.load import load_scenario  # noqa: E402
 from wfplan.pipeline import run_plan  # noqa: E402
@@ -147,32 +148,19 @@ def test_mutated_cell_gives_a_located_error_never_a_crash(data: st.DataObject) -
 
 # --------------------------------------------------------------------------- bugs found, pinned
 
-MANIFEST = """\
-name = "property-test reproducer"
-
-[horizon]
-start = "2020/21 Q1"
-end = "2021/22 Q4"
-step = "quarter"
-"""
-
-BASE = {
-    "places.csv": "place,name,system\nplace1,Place one,sys1\n",
-    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\n",
-    "arrs_years.csv": "year,entitlement_per_weighted_patient\n2020/21,1\n2021/22,1\n",
-}
-
-
-def _write(directory: Path, files: dict[str, str]) -> Path:
-    directory.mkdir(parents=True)
-    for name, text in {"scenario.toml": MANIFEST, **BASE, **files}.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
+REPRODUCER = Base(
+    name="property-test reproducer", start="2020/21 Q1", end="2021/22 Q4",
+    tables={
+        "places": "place,name,system\nplace1,Place one,sys1\n",
+        "pcns": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\n",
+        "arrs_years": "year,entitlement_per_weighted_patient\n2020/21,1\n2021/22,1\n",
+    })
+"""The base of the reproducers: one place, one PCN, ARRS years; each reproducer adds its tables."""
 
 
 def test_scenario_with_nothing_to_plan_gives_an_empty_plan(tmp_path: Path) -> None:
-    directory = _write(tmp_path / "scenario", {
-        "roles.csv": "role,name,staff_group,annual_cost\nclinical_pharmacist,Clinical pharmacist,Pharmacists,50000\n",
+    directory = write_scenario(tmp_path / "scenario", base=REPRODUCER, tables={
+        "roles": "role,name,staff_group,annual_cost\nclinical_pharmacist,Clinical pharmacist,Pharmacists,50000\n",
     })
     scenario = load_scenario(directory)
     for integer in (False, True):
@@ -184,19 +172,19 @@ def test_scenario_with_nothing_to_plan_gives_an_empty_plan(tmp_path: Path) -> No
 CLAIMS_ROUNDING = {
     # integer mode: the solver's plan has integers within its tolerance of whole numbers; rounding
     # them moves the stock (and the budget's spend) past the levels held at unrounded values
-    "roles.csv": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
+    "roles": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
                  "clinical_pharmacist,Clinical pharmacist,Pharmacists,0.501,20000,practice\n",
-    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\npcn_2,PCN two,place1,20000\n"
+    "pcns": "pcn,name,place,registered_list\npcn_1,PCN one,place1,20000\npcn_2,PCN two,place1,20000\n"
                 "pcn_3,PCN three,place1,20000\n",
-    "supply.csv": "role,level,area,period,max_starters\nclinical_pharmacist,system,sys1,2020/21 Q4,2\n",
-    "targets.csv": "target,role,basis,quantity,by,penalty\ncp_half,clinical_pharmacist,per_pcn,0.5,2020/21 Q1,4\n",
-    "arrs_roles.csv": "year,role,reimbursement_rate,cap_per_wte\n2021/22,clinical_pharmacist,0.5,20000\n",
-    "budgets.csv": "budget,year,level,area,amount\npractice,2020/21,system,sys1,\npractice,2021/22,system,sys1,20000\n",
+    "supply": "role,level,area,period,max_starters\nclinical_pharmacist,system,sys1,2020/21 Q4,2\n",
+    "targets": "target,role,basis,quantity,by,penalty\ncp_half,clinical_pharmacist,per_pcn,0.5,2020/21 Q1,4\n",
+    "arrs_roles": "year,role,reimbursement_rate,cap_per_wte\n2021/22,clinical_pharmacist,0.5,20000\n",
+    "budgets": "budget,year,level,area,amount\npractice,2020/21,system,sys1,\npractice,2021/22,system,sys1,20000\n",
 }
 
 
 def test_claims_step_survives_rounding_the_integers(tmp_path: Path) -> None:
-    scenario = load_scenario(_write(tmp_path / "scenario", CLAIMS_ROUNDING))
+    scenario = load_scenario(write_scenario(tmp_path / "scenario", CLAIMS_ROUNDING, base=REPRODUCER))
     result = run_plan(scenario, solver="highs", integer=True)
     assert check_plan(scenario, result.tables, integer=True) == []
     assert [rec.status for rec in result.solution.levels] == ["optimal"] * len(result.solution.levels), (
@@ -215,55 +203,55 @@ BASELINE_BIG_M = {
     # LP mode (the 'above baseline' binary is integer even so): the cost level's plan has the binary of
     # pcn_3's FCPs at 3e-7, which with the big-M of 1e4 lets 2e-5 WTE be claimed below the baseline;
     # the claims step (binary rounded to 0) is infeasible against the held budget level, so that plan stays
-    "roles.csv": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
+    "roles": "role,name,staff_group,participation_rate,annual_cost,funding_budget\n"
                  f"{SPLW},Social prescribing link worker,Direct Patient Care,0.716,69999,practice\n"
                  f"{FCP},First contact physiotherapist,Direct Patient Care,0.733,39434,practice\n",
-    "pcns.csv": "pcn,name,place,registered_list\npcn_1,PCN one,place1,73638\npcn_2,PCN two,place1,40645\n"
+    "pcns": "pcn,name,place,registered_list\npcn_1,PCN one,place1,73638\npcn_2,PCN two,place1,40645\n"
                 "pcn_3,PCN three,place1,119519\n",
-    "budgets.csv": "budget,year,level,area,amount\npractice,2021/22,system,sys1,290000\n",
-    "transitions.csv": f"transition,from_role,to_role,success_rate,cost_per_person\nretrain,{SPLW},{FCP},0.59,268\n",
-    "attrition.csv": f"role,annual_rate,first_year_annual_rate\n{SPLW},0.22,0.25\n",
-    "targets.csv": "target,role,basis,quantity,unit,area,by,priority,penalty\n"
+    "budgets": "budget,year,level,area,amount\npractice,2021/22,system,sys1,290000\n",
+    "transitions": f"transition,from_role,to_role,success_rate,cost_per_person\nretrain,{SPLW},{FCP},0.59,268\n",
+    "attrition": f"role,annual_rate,first_year_annual_rate\n{SPLW},0.22,0.25\n",
+    "targets": "target,role,basis,quantity,unit,area,by,priority,penalty\n"
                    f"splw_4,{SPLW},per_pcn,4,fte,,2020/21 Q2,1,3\nfcp_3_5,{FCP},per_pcn,3.5,fte,pcn_3,2021/22 Q4,2,3\n",
-    "arrs_years.csv": "year,entitlement_per_weighted_patient\n2020/21,15.83\n2021/22,24.36\n",
-    "arrs_roles.csv": "year,role,from_quarter,reimbursement_rate,cap_per_wte,max_wte_per_pcn,large_list_threshold,"
+    "arrs_years": "year,entitlement_per_weighted_patient\n2020/21,15.83\n2021/22,24.36\n",
+    "arrs_roles": "year,role,from_quarter,reimbursement_rate,cap_per_wte,max_wte_per_pcn,large_list_threshold,"
                       f"max_wte_per_pcn_large\n2021/22,{SPLW},2021/22 Q4,0.63,45657,0,50000,2\n"
                       f"2021/22,{FCP},2021/22 Q3,0.59,35502,,,\n",
-    "supply.csv": _supply([(SPLW, "2020/21 Q2", 2), (SPLW, "2020/21 Q4", 3), (SPLW, "2021/22 Q2", 1),
+    "supply": _supply([(SPLW, "2020/21 Q2", 2), (SPLW, "2020/21 Q4", 3), (SPLW, "2021/22 Q2", 1),
                            (SPLW, "2021/22 Q4", 5), (FCP, "2020/21 Q2", 1), (FCP, "2020/21 Q4", 6),
                            (FCP, "2021/22 Q2", 1), (FCP, "2021/22 Q4", 3)]),
-    "staff_in_post.csv": "level,area,role,as_at,headcount,fte\n"
+    "staff_in_post": "level,area,role,as_at,headcount,fte\n"
                          f"pcn,pcn_1,{SPLW},2019/20 Q4,2,\npcn,pcn_1,{SPLW},2018/19 Q4,1,1.7\n"
                          f"system,sys1,{FCP},2018/19 Q4,6,\n",
 }
 
 
 def test_lp_plan_never_claims_below_the_arrs_baseline(tmp_path: Path) -> None:
-    scenario = load_scenario(_write(tmp_path / "scenario", BASELINE_BIG_M))
+    scenario = load_scenario(write_scenario(tmp_path / "scenario", BASELINE_BIG_M, base=REPRODUCER))
     result = run_plan(scenario, solver="highs", integer=False)
     assert check_plan(scenario, result.tables, integer=False) == []
     assert result.solution.status == Status.OPTIMAL, result.solution.levels
 
 
 BLANK_COST = {
-    "roles.csv": "role,name,staff_group,annual_cost\n"
+    "roles": "role,name,staff_group,annual_cost\n"
                  "first_contact_physiotherapist,First contact physiotherapist,Direct Patient Care,\n",
-    "supply.csv": "role,level,area,period,max_starters\nfirst_contact_physiotherapist,system,sys1,2020/21 Q1,1\n",
-    "targets.csv": "target,role,basis,quantity,by\nfcp_1,first_contact_physiotherapist,per_pcn,1,2020/21 Q1\n",
-    "arrs_roles.csv": "year,role,reimbursement_rate,cap_per_wte\n2020/21,first_contact_physiotherapist,1,40000\n",
+    "supply": "role,level,area,period,max_starters\nfirst_contact_physiotherapist,system,sys1,2020/21 Q1,1\n",
+    "targets": "target,role,basis,quantity,by\nfcp_1,first_contact_physiotherapist,per_pcn,1,2020/21 Q1\n",
+    "arrs_roles": "year,role,reimbursement_rate,cap_per_wte\n2020/21,first_contact_physiotherapist,1,40000\n",
 }
 
 
 def test_role_without_annual_cost_never_spends_less_than_nothing(tmp_path: Path) -> None:
-    scenario = load_scenario(_write(tmp_path / "scenario", BLANK_COST))
+    scenario = load_scenario(write_scenario(tmp_path / "scenario", BLANK_COST, base=REPRODUCER))
     result = run_plan(scenario, solver="highs", integer=False)
     assert result.solution.status == Status.OPTIMAL
     assert check_plan(scenario, result.tables, integer=False) == []
 
 
 def test_arrs_terms_without_arrs_years_are_rejected(tmp_path: Path) -> None:
-    directory = _write(tmp_path / "scenario", {**BLANK_COST, "roles.csv": BLANK_COST["roles.csv"].rstrip() + "40000\n"})
-    (directory / "arrs_years.csv").unlink()
+    costed = {**BLANK_COST, "roles": BLANK_COST["roles"].rstrip() + "40000\n", "arrs_years": None}
+    directory = write_scenario(tmp_path / "scenario", costed, base=REPRODUCER)
     result, text = invoke(["validate", str(directory)])
     assert result.exit_code == 2, text
     assert re.search(r"arrs_roles\.csv, row 2, column 'year'", text), text

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.excel_fixtures import EVIL_PCN, write_tiny
+from tests.scenarios import EVIL_PCN
 from wfplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,10 +38,10 @@ def _plan(scenario: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory) -> dict[str, Path]:
+def plans(tmp_path_factory, formula_names_scenario) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("report")
-    tiny = write_tiny(base / "tiny")
-    return {"williams": _plan(WILLIAMS, base / "williams_plan"), "tiny": _plan(tiny, base / "tiny_plan")}
+    return {"williams": _plan(WILLIAMS, base / "williams_plan"),
+            "tiny": _plan(formula_names_scenario, base / "tiny_plan")}
 
 
 @pytest.fixture(scope="module")

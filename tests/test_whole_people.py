@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.checker import check_plan
-from tests.tiny_scenarios import write_scenario
+from tests.scenarios import write_scenario
 from wfplan.load import load_scenario
 from wfplan.pipeline import run_plan
 from wfplan.solve import whole_people as whole_people_module
@@ -19,14 +19,12 @@ from wfplan.solve.tolerances import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
 from wfplan.synth import synth_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-NW = ROOT / "examples" / "norfolk_waveney"
 WILLIAMS = ROOT / "examples" / "williams_manpower"
 
 
 @pytest.fixture(scope="module")
-def nw_pair():
-    scenario = load_scenario(NW)
-    return scenario, run_plan(scenario, integer=False), run_plan(scenario, integer=True, gap=0.01)
+def nw_pair(nw_scenario, nw_lp_result):
+    return nw_scenario, nw_lp_result, run_plan(nw_scenario, integer=True, gap=0.01)
 
 
 @pytest.fixture(scope="module")

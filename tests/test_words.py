@@ -87,8 +87,7 @@ def test_targets_are_counted_by_pcn_never_summed(nw_lp_plan):
 
 
 def test_attainment_for_one_pcn_says_met_or_missed(tmp_path):
-    from tiny_scenarios import write_scenario
-
+    from tests.scenarios import write_scenario
     from wfplan.pipeline import run_plan
 
     scenario = load_scenario(write_scenario(tmp_path / "s"))  # too few FCP starters for a 3-per-PCN target
