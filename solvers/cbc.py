@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 
 from .base import (
+    Capabilities,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -94,6 +95,7 @@ class CbcSolver(Solver):
     """
 
     name = "cbc"
+    capabilities = Capabilities(lp_duals=True, mip_start=True, continuous_columns=True, integer_columns=True)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

@@ -31,6 +31,7 @@ import numpy as np
 
 from .base import (
     Basis,
+    Capabilities,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -154,6 +155,10 @@ class HighsSolver(Solver):
     """
 
     name = "highs"
+    capabilities = Capabilities(
+        lp_duals=True, basis_start=True, keep_basis=True, mip_start=True, interior_point=True,
+        continuous_columns=True, integer_columns=True,
+    )
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
