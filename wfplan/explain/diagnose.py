@@ -222,9 +222,10 @@ def _solve(prog: LinearProgram, solver: str, time_limit: float | None, gap: floa
     backend = get_solver(solver)
     options = SolveOptions(time_limit=time_limit, mip_gap=gap)
     result = backend.solve(prog, options)
-    if result.status == Status.ERROR and backend.name != "highs":
-        notes.append(f"{backend.name} could not solve the elastic program ({result.message}); used highs")
-        result = get_solver("highs").solve(prog, options)
+    fallback = get_solver(continuous_columns=True, integer_columns=True)  # takes any program (HiGHS)
+    if result.status == Status.ERROR and backend.name != fallback.name:
+        notes.append(f"{backend.name} could not solve the elastic program ({result.message}); used {fallback.name}")
+        result = fallback.solve(prog, options)
     return result
 
 
@@ -481,10 +482,11 @@ def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer
             from wfplan.planner import run_plan
 
             result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=model.inputs.integer)
-            if result.solution.x is None and result.solution.solver != "highs":
+            fallback = get_solver(continuous_columns=True, integer_columns=True).name  # any program (HiGHS)
+            if result.solution.x is None and result.solution.solver != fallback:
                 notes.append(f"the plan could not be solved with {result.solution.solver} "
-                             f"({result.solution.message}); planned with highs")
-                result = run_plan(scenario, solver="highs", time_limit=time_limit, gap=gap,
+                             f"({result.solution.message}); planned with {fallback}")
+                result = run_plan(scenario, solver=fallback, time_limit=time_limit, gap=gap,
                                   integer=model.inputs.integer)
         if result.solution.x is None:
             diag.items.append(DiagnosisItem("note", "unsolved", f"the rules can all be kept, but no plan was found "
