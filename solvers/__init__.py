@@ -5,13 +5,28 @@ Backends: ``highs`` (default, HiGHS via highspy), ``cbc`` (CBC via PuLP),
 solver library only when they solve or check availability, so importing this
 package never fails for a missing library: a missing library makes only its own
 backend unavailable, and :func:`get_solver` says which others are installed.
+
+Each backend declares what it can do as :class:`Capabilities` (LP duals,
+basis warm start, MIP start, interior point, continuous and integer columns).
+Code that needs a capability asks for it, ``get_solver(lp_duals=True)`` or
+:func:`solvers_with`, rather than naming a backend; the registry's order is
+the order of preference.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from .base import Basis, LinearProgram, SolveOptions, Solver, SolveResult, SolverUnavailableError, Status
+from .base import (
+    Basis,
+    Capabilities,
+    LinearProgram,
+    SolveOptions,
+    Solver,
+    SolveResult,
+    SolverUnavailableError,
+    Status,
+)
 from .cbc import CbcSolver
 from .highs import HighsSolver
 from .ortools_backends import CpSatSolver, ScipSolver
@@ -20,6 +35,7 @@ __all__ = [
     "SOLVERS",
     "DEFAULT_SOLVER",
     "Basis",
+    "Capabilities",
     "LinearProgram",
     "SolveOptions",
     "SolveResult",
@@ -28,9 +44,10 @@ __all__ = [
     "SolverUnavailableError",
     "available_solvers",
     "get_solver",
+    "solvers_with",
 ]
 
-SOLVERS: dict[str, type[Solver]] = {
+SOLVERS: dict[str, type[Solver]] = {  # in order of preference
     "highs": HighsSolver,
     "cbc": CbcSolver,
     "cpsat": CpSatSolver,
@@ -53,12 +70,53 @@ def available_solvers() -> list[str]:
     return [name for name in SOLVERS if _unavailable_reason(name) is None]
 
 
-def get_solver(name: str = DEFAULT_SOLVER) -> Solver:
-    """A ready backend by name (case-insensitive; ``cp-sat`` is accepted for ``cpsat``).
+def solvers_with(**required: bool) -> list[str]:
+    """Names of the backends available here with every capability given as ``name=True``.
+
+    In order of preference (the registry's).  ``solvers_with(lp_duals=True)``
+    lists the backends that report LP duals; an unknown capability name is a
+    ``TypeError``.
+    """
+    return [name for name in available_solvers() if SOLVERS[name].capabilities.has(**required)]
+
+
+def get_solver(name: str | None = None, **required: bool) -> Solver:
+    """A ready backend: by name, or the preferred one with the capabilities asked for.
+
+    ``get_solver("cbc")`` is CBC (case-insensitive; ``cp-sat`` is accepted for
+    ``cpsat``); ``get_solver(lp_duals=True)`` is the preferred available
+    backend that reports LP duals; ``get_solver()`` is :data:`DEFAULT_SOLVER`.
+    A name together with capabilities is that backend, checked to have them.
 
     Raises :class:`~solvers.base.SolverUnavailableError` naming the installed
-    alternatives when ``name`` is unknown or its library cannot run here.
+    alternatives when the backend is unknown, cannot run here, or lacks a
+    capability asked for.
     """
+    Capabilities().has(**required)  # rejects unknown capability names before anything else
+    wanted = sorted(capability for capability, on in required.items() if on)
+    if name is None:
+        if not wanted:
+            name = DEFAULT_SOLVER
+        else:
+            candidates = solvers_with(**required)
+            if not candidates:
+                raise SolverUnavailableError(
+                    f"no installed solver has {', '.join(wanted)}; installed here: "
+                    f"{', '.join(available_solvers()) or 'none'}"
+                )
+            name = candidates[0]
+    backend = _named_solver(name)
+    if not backend.capabilities.has(**required):
+        missing = [capability for capability in wanted if not getattr(backend.capabilities, capability)]
+        with_them = ", ".join(solvers_with(**required)) or "none"
+        raise SolverUnavailableError(
+            f"solver {backend.name!r} has no {', '.join(missing)}; installed solvers that have: {with_them}"
+        )
+    return backend
+
+
+def _named_solver(name: str) -> Solver:
+    """A ready backend by name (see :func:`get_solver`)."""
     key = name.strip().lower().replace("-", "").replace("_", "")
     installed = ", ".join(available_solvers()) or "none"
     if key not in SOLVERS:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -155,10 +156,54 @@ class SolveResult:
         return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, declared as data (compare linopy's solver features).
+
+    Callers that need something of a solver (duals for marginal values, a
+    backend that takes continuous columns as a fallback) ask the registry for
+    a backend with that capability (:func:`solvers.solvers_with`,
+    :func:`solvers.get_solver`) instead of naming one.  Each flag is pinned by
+    ``tests/test_solver_capabilities.py`` against what the backend really does.
+    """
+
+    lp_duals: bool = False
+    """Row and column duals of an optimal pure LP (``SolveResult.row_duals``/``col_duals``)."""
+    basis_start: bool = False
+    """Takes ``SolveOptions.basis`` as an LP's simplex start."""
+    keep_basis: bool = False
+    """Reports an optimal LP's basis (``SolveResult.basis``) when ``SolveOptions.keep_basis``."""
+    mip_start: bool = False
+    """Takes ``SolveOptions.start`` as a MIP's starting plan or hint."""
+    interior_point: bool = False
+    """Honours ``SolveOptions.method`` ("simplex" or "ipm", with crossover for duals and basis)."""
+    continuous_columns: bool = False
+    """Solves programs with continuous columns (LPs and mixed programs)."""
+    integer_columns: bool = False
+    """Solves programs with integer columns."""
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The capability names, in declaration order."""
+        return [f.name for f in fields(cls)]
+
+    def has(self, **required: bool) -> bool:
+        """Whether every capability given as ``name=True`` is present (``name=False`` asks nothing).
+
+        Raises ``TypeError`` for a name that is not a capability (a typo must
+        not silently match every backend).
+        """
+        unknown = sorted(set(required) - set(self.names()))
+        if unknown:
+            raise TypeError(f"unknown solver capabilities {unknown}; known: {self.names()}")
+        return all(getattr(self, name) for name, wanted in required.items() if wanted)
+
+
 class Solver(ABC):
-    """Base class of every backend: one method, :meth:`solve`."""
+    """Base class of every backend: one method, :meth:`solve`, and its declared :class:`Capabilities`."""
 
     name: str = "abstract"
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     @classmethod
     def available(cls) -> bool:

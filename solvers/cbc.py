@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 
 from .base import (
+    Capabilities,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -94,6 +95,7 @@ class CbcSolver(Solver):
     """
 
     name = "cbc"
+    capabilities = Capabilities(lp_duals=True, mip_start=True, continuous_columns=True, integer_columns=True)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -113,97 +115,25 @@ class CbcSolver(Solver):
             return solve_without_columns(lp, self.name)
         is_mip = lp.num_integer > 0
         prob = pulp.LpProblem("wfplan", pulp.LpMinimize)
-        # PuLP >= 3.3 deprecates constructing LpVariable directly in favour of
-        # prob.add_variable; older PuLP (>= 2.8 is supported) only has the former.
-        make_variable = getattr(prob, "add_variable", None) or pulp.LpVariable
-        variables = [
-            make_variable(
-                f"x{j}",
-                float(lo) if math.isfinite(lo) else None,
-                float(up) if math.isfinite(up) else None,
-                pulp.LpInteger if integer else pulp.LpContinuous,
-            )
-            for j, (lo, up, integer) in enumerate(
-                zip(lp.col_lower.tolist(), lp.col_upper.tolist(), lp.integrality.tolist(),
-                    strict=True)
-            )
-        ]
+        variables = _pulp_variables(prob, lp)
         # Every column goes into the objective, zeros included, so that a column
         # in no row still reaches CBC (PuLP only writes the variables it has seen).
         prob.setObjective(pulp.LpAffineExpression(
             list(zip(variables, lp.c.tolist(), strict=True)), constant=float(lp.offset),
         ))
-
-        # row index -> its PuLP constraints, to gather duals afterwards
-        row_constraints: dict[int, list[object]] = {}
-        A = lp.A.tocsr()
-        indptr, indices, data = A.indptr, A.indices.tolist(), A.data.tolist()
-        for i, (lo, up) in enumerate(
-            zip(lp.row_lower.tolist(), lp.row_upper.tolist(), strict=True)
-        ):
-            start, end = int(indptr[i]), int(indptr[i + 1])
-            if start == end:
-                if lo > 0.0 or up < 0.0:
-                    return SolveResult(
-                        self.name, Status.INFEASIBLE,
-                        message=f"row {i} has no coefficients and bounds excluding 0",
-                    )
-                continue
-            if not (math.isfinite(lo) or math.isfinite(up)):
-                continue
-            terms = list(
-                zip([variables[j] for j in indices[start:end]], data[start:end], strict=True)
+        row_constraints = _add_rows(prob, lp, variables)
+        if isinstance(row_constraints, int):
+            return SolveResult(
+                self.name, Status.INFEASIBLE,
+                message=f"row {row_constraints} has no coefficients and bounds excluding 0",
             )
-            constraints: list[object] = []
-            if lo == up:
-                senses = [(pulp.LpConstraintEQ, lo, f"r{i}")]
-            else:
-                senses = []
-                if math.isfinite(lo):
-                    senses.append((pulp.LpConstraintGE, lo, f"r{i}_lo"))
-                if math.isfinite(up):
-                    senses.append((pulp.LpConstraintLE, up, f"r{i}_up"))
-            for sense, rhs, name in senses:
-                constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
-                prob.addConstraint(constraint, name)
-                constraints.append(constraint)
-            row_constraints[i] = constraints
-
-        log_dir = None if options.verbose else tempfile.mkdtemp(prefix="wfplan-cbc-")
-        log_path = None if log_dir is None else os.path.join(log_dir, "cbc.log")
-        extra_options: list[str] = []
-        if options.seed:
-            extra_options += [f"randomCbcSeed {int(options.seed)}",
-                              f"randomSeed {int(options.seed)}"]
-        if options.threads > 1:
-            extra_options.append(f"threads {100 + int(options.threads)}")
         warm = options.start is not None and is_mip
         if warm:
-            # a known plan (the level before's): CBC starts branch and bound from it
-            # within the bounds: a plan feasible to the last solver's tolerance may be 1e-13 outside
-            start = np.clip(np.where(lp.integrality, np.round(options.start), options.start), lp.col_lower,
-                            lp.col_upper)
-            for variable, value in zip(variables, start.tolist(), strict=True):
-                variable.setInitialValue(value)
-        command = _cbc_command(
-            # CBC reports a run stopped before it starts (a 0.01 s limit) as "infeasible": give it a second
-            mip=is_mip, msg=bool(options.verbose),
-            timeLimit=None if options.time_limit is None else max(float(options.time_limit), 1.0),
-            gapRel=float(options.mip_gap), options=extra_options, logPath=log_path, warmStart=warm,
-        )
+            _set_start(lp, variables, options.start)
         try:
-            try:
-                prob.solve(command)
-            except pulp.PulpSolverError as exc:
-                return SolveResult(self.name, Status.ERROR, message=f"CBC failed: {exc}")
-            log_text = ""
-            if log_path is not None and os.path.exists(log_path):
-                with open(log_path, encoding="utf-8", errors="replace") as handle:
-                    log_text = handle.read()
-        finally:
-            if log_dir is not None:
-                shutil.rmtree(log_dir, ignore_errors=True)
-
+            log_text = _run_cbc(prob, options, is_mip, warm)
+        except pulp.PulpSolverError as exc:
+            return SolveResult(self.name, Status.ERROR, message=f"CBC failed: {exc}")
         return self._result(lp, prob, variables, row_constraints, log_text, is_mip)
 
     def _result(
@@ -266,3 +196,101 @@ class CbcSolver(Solver):
                 if np.isnan(result.col_duals).any():
                     result.col_duals = None
         return result
+
+
+def _pulp_variables(prob: object, lp: LinearProgram) -> list[object]:
+    """One PuLP variable per column, named ``x<j>``, with the column's bounds and type."""
+    import pulp
+
+    # PuLP >= 3.3 deprecates constructing LpVariable directly in favour of
+    # prob.add_variable; older PuLP (>= 2.8 is supported) only has the former.
+    make_variable = getattr(prob, "add_variable", None) or pulp.LpVariable
+    return [
+        make_variable(
+            f"x{j}",
+            float(lo) if math.isfinite(lo) else None,
+            float(up) if math.isfinite(up) else None,
+            pulp.LpInteger if integer else pulp.LpContinuous,
+        )
+        for j, (lo, up, integer) in enumerate(
+            zip(lp.col_lower.tolist(), lp.col_upper.tolist(), lp.integrality.tolist(), strict=True)
+        )
+    ]
+
+
+def _add_rows(prob: object, lp: LinearProgram, variables: list[object]) -> dict[int, list[object]] | int:
+    """Add ``lp``'s rows to ``prob`` as the module docstring describes.
+
+    Returns each row's PuLP constraints by row index (to gather duals
+    afterwards), or the index of an empty row whose bounds exclude 0 (the
+    program is then infeasible and nothing is left to solve).
+    """
+    import pulp
+
+    row_constraints: dict[int, list[object]] = {}
+    A = lp.A.tocsr()
+    indptr, indices, data = A.indptr, A.indices.tolist(), A.data.tolist()
+    for i, (lo, up) in enumerate(zip(lp.row_lower.tolist(), lp.row_upper.tolist(), strict=True)):
+        start, end = int(indptr[i]), int(indptr[i + 1])
+        if start == end:
+            if lo > 0.0 or up < 0.0:
+                return i
+            continue
+        if not (math.isfinite(lo) or math.isfinite(up)):
+            continue
+        terms = list(zip([variables[j] for j in indices[start:end]], data[start:end], strict=True))
+        if lo == up:
+            senses = [(pulp.LpConstraintEQ, lo, f"r{i}")]
+        else:
+            senses = []
+            if math.isfinite(lo):
+                senses.append((pulp.LpConstraintGE, lo, f"r{i}_lo"))
+            if math.isfinite(up):
+                senses.append((pulp.LpConstraintLE, up, f"r{i}_up"))
+        constraints: list[object] = []
+        for sense, rhs, name in senses:
+            constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
+            prob.addConstraint(constraint, name)
+            constraints.append(constraint)
+        row_constraints[i] = constraints
+    return row_constraints
+
+
+def _set_start(lp: LinearProgram, variables: list[object], start: np.ndarray) -> None:
+    """A known plan (the level before's) as CBC's starting point for branch and bound.
+
+    Integer columns are rounded and every value is clipped to its bounds: a plan
+    feasible to the last solver's tolerance may be 1e-13 outside them.
+    """
+    start = np.clip(np.where(lp.integrality, np.round(start), start), lp.col_lower, lp.col_upper)
+    for variable, value in zip(variables, start.tolist(), strict=True):
+        variable.setInitialValue(value)
+
+
+def _run_cbc(prob: object, options: SolveOptions, is_mip: bool, warm: bool) -> str:
+    """Solve ``prob`` with CBC; return CBC's log (empty when verbose: it went to the console).
+
+    Raises ``pulp.PulpSolverError`` when CBC fails to run.
+    """
+    log_dir = None if options.verbose else tempfile.mkdtemp(prefix="wfplan-cbc-")
+    log_path = None if log_dir is None else os.path.join(log_dir, "cbc.log")
+    extra_options: list[str] = []
+    if options.seed:
+        extra_options += [f"randomCbcSeed {int(options.seed)}", f"randomSeed {int(options.seed)}"]
+    if options.threads > 1:
+        extra_options.append(f"threads {100 + int(options.threads)}")
+    command = _cbc_command(
+        # CBC reports a run stopped before it starts (a 0.01 s limit) as "infeasible": give it a second
+        mip=is_mip, msg=bool(options.verbose),
+        timeLimit=None if options.time_limit is None else max(float(options.time_limit), 1.0),
+        gapRel=float(options.mip_gap), options=extra_options, logPath=log_path, warmStart=warm,
+    )
+    try:
+        prob.solve(command)
+        if log_path is None or not os.path.exists(log_path):
+            return ""
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    finally:
+        if log_dir is not None:
+            shutil.rmtree(log_dir, ignore_errors=True)

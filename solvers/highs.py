@@ -23,12 +23,15 @@ the options is taken as the simplex start of a pure LP.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import numpy as np
 
 from .base import (
     Basis,
+    Capabilities,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -49,23 +52,49 @@ _scheduler_lock = threading.Lock()
 _scheduler_threads: int | None = None
 
 
-def _highs_class() -> type:
-    """The HiGHS class to instantiate.
+_banner_discarded = False
 
-    ``highspy.Highs`` wraps the compiled ``_Highs`` class with Python callback
-    machinery that wfplan does not use, and registering it prints the HiGHS
-    banner on stdout once per process even when ``output_flag`` is off.  The
-    compiled class is used directly when present, the public one otherwise.
+
+def _new_highs() -> object:
+    """A fresh ``highspy.Highs`` whose construction prints nothing on stdout.
+
+    Constructing ``highspy.Highs`` registers its Python callback dispatcher,
+    and that first call prints the HiGHS banner on stdout once per process,
+    before any option (``output_flag``) can be set on the instance.  A banner
+    on stdout would corrupt output a user pipes (``--json``), so the first
+    instance of the process is created with file descriptor 1 pointed at the
+    null device; HiGHS never prints the banner again in this process.  Only
+    the public class is used (the compiled ``_core._Highs`` it wraps is
+    private and may change between highspy releases).  Callers hold
+    ``_scheduler_lock``, so no other solve runs while the descriptor is moved;
+    wfplan's progress display writes to stderr, which is untouched.
     """
     import highspy
 
-    core = getattr(highspy, "_core", None)
-    return getattr(core, "_Highs", None) or highspy.Highs
+    global _banner_discarded
+    if _banner_discarded:
+        return highspy.Highs()
+    _banner_discarded = True
+    sys.stdout.flush()
+    try:
+        saved_stdout = os.dup(1)
+    except OSError:  # no stdout to protect
+        return highspy.Highs()
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        return highspy.Highs()
+    finally:
+        os.dup2(saved_stdout, 1)
+        os.close(saved_stdout)
+        os.close(null)
 
 
 def _reset_scheduler() -> None:
     """Discard HiGHS's global task scheduler so the next run starts one of the right size."""
-    _highs_class().resetGlobalScheduler(True)
+    import highspy
+
+    highspy.Highs.resetGlobalScheduler(True)
 
 
 def _ensure_scheduler(threads: int) -> None:
@@ -126,6 +155,10 @@ class HighsSolver(Solver):
     """
 
     name = "highs"
+    capabilities = Capabilities(
+        lp_duals=True, basis_start=True, keep_basis=True, mip_start=True, interior_point=True,
+        continuous_columns=True, integer_columns=True,
+    )
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -143,113 +176,28 @@ class HighsSolver(Solver):
             return self._run(lp, options)
 
     def _run(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+        """One solve in a fresh HiGHS instance: configure, load, start, run, read."""
         import highspy
 
-        h = _highs_class()()
-        h.setOptionValue("output_flag", bool(options.verbose))
-        h.setOptionValue("log_to_console", bool(options.verbose))
-        h.setOptionValue("threads", int(options.threads))
-        h.setOptionValue("random_seed", int(options.seed))
-        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-        if options.time_limit is not None:
-            h.setOptionValue("time_limit", float(options.time_limit))
-        if options.method in ("simplex", "ipm") and lp.num_integer == 0 and options.basis is None:
-            # the interior point method (with crossover, for a basis and duals) is much
-            # faster on wfplan's degenerate goal levels; a warm basis needs the simplex
-            h.setOptionValue("solver", options.method)
-
-        A = lp.A.tocsr()
         is_mip = lp.num_integer > 0
         scale = 1.0 if is_mip else _objective_scale(lp.c)
-        status = h.passModel(
-            lp.num_cols, lp.num_rows, int(A.nnz), _MATRIX_ROWWISE, _SENSE_MINIMISE,
-            float(lp.offset) / scale,
-            np.ascontiguousarray(lp.c / scale, dtype=np.float64),
-            np.ascontiguousarray(lp.col_lower, dtype=np.float64),
-            np.ascontiguousarray(lp.col_upper, dtype=np.float64),
-            np.ascontiguousarray(lp.row_lower, dtype=np.float64),
-            np.ascontiguousarray(lp.row_upper, dtype=np.float64),
-            np.ascontiguousarray(A.indptr, dtype=np.int32),
-            np.ascontiguousarray(A.indices, dtype=np.int32),
-            np.ascontiguousarray(A.data, dtype=np.float64),
-            # Always a full array: an empty one is read past its end by HiGHS 1.16.
-            np.ascontiguousarray(lp.integrality, dtype=np.int32),
-        )
-        if status == highspy.HighsStatus.kError:
+        h = _configured_highs(lp, options)
+        if _pass_model(h, lp, scale) == highspy.HighsStatus.kError:
             return SolveResult(self.name, Status.ERROR, message="HiGHS rejected the model")
-        if options.start is not None and is_mip:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(np.asarray(options.start, dtype=float))
-            h.setSolution(solution)
-        if options.basis is not None and not is_mip and options.basis.fits(lp):
-            _set_basis(h, options.basis)
+        _give_starts(h, lp, options, is_mip)
+        run_status, model_status = _run_recovering(h, options, is_mip)
+        if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+            return self._infeasible_or_unbounded(lp, options)
 
-        run_status = h.run()
-        model_status = h.getModelStatus()
-        MS = highspy.HighsModelStatus
-        if run_status == highspy.HighsStatus.kError and model_status == MS.kNotset:
-            # Most likely the scheduler was started elsewhere in this process with
-            # another thread count (HiGHS refuses to run then): reset it and retry.
-            _reset_scheduler()
-            run_status = h.run()
-            model_status = h.getModelStatus()
-        if not is_mip and model_status in (MS.kNotset, MS.kSolveError):
-            # The dual simplex can give up on a thin, degenerate LP (a cost level with
-            # the goals held, 16k columns): the interior point method, with crossover
-            # for the basis and duals, solves it.
-            h.clearSolver()
-            h.setOptionValue("solver", "simplex" if options.method == "ipm" else "ipm")
-            run_status = h.run()
-            model_status = h.getModelStatus()
-        if model_status == MS.kUnboundedOrInfeasible:
-            # Presolve proved "infeasible or unbounded"; without it HiGHS says which.
-            h.setOptionValue("presolve", "off")
-            run_status = h.run()
-            model_status = h.getModelStatus()
-            if model_status == MS.kUnboundedOrInfeasible:
-                return self._infeasible_or_unbounded(lp, options)
-
-        info = h.getInfo()
         message = f"HiGHS: {h.modelStatusToString(model_status)}"
         extra: dict[str, object] = {"model_status": str(model_status)}
-        if model_status == MS.kInfeasible:
-            return SolveResult(self.name, Status.INFEASIBLE, message=message, extra=extra)
-        if model_status == MS.kUnbounded:
-            return SolveResult(self.name, Status.UNBOUNDED, message=message, extra=extra)
-
-        has_plan = info.primal_solution_status == _SOLUTION_FEASIBLE
-        if model_status == MS.kOptimal and run_status != highspy.HighsStatus.kError:
-            result_status = Status.OPTIMAL
-        elif model_status in (MS.kLoadError, MS.kModelError, MS.kPresolveError,
-                              MS.kSolveError, MS.kPostsolveError, MS.kNotset):
-            result_status = Status.ERROR
-        elif has_plan:
-            result_status = Status.FEASIBLE  # time/iteration/solution limit, interrupt
-        else:
-            message += " (no feasible plan found)"
-            result_status = Status.ERROR
+        has_plan = h.getInfo().primal_solution_status == _SOLUTION_FEASIBLE
+        result_status, note = _result_status(run_status, model_status, has_plan)
+        message += note
         if not result_status.has_solution:
             return SolveResult(self.name, result_status, message=message, extra=extra)
-
-        solution = h.getSolution()
-        objective = float(info.objective_function_value) * scale
-        result = SolveResult(
-            self.name, result_status, objective=objective,
-            x=np.asarray(solution.col_value, dtype=np.float64), message=message, extra=extra,
-        )
-        if is_mip:
-            bound = float(info.mip_dual_bound)
-            result.bound = bound if np.isfinite(bound) else None
-            result.extra["mip_gap"] = float(info.mip_gap)
-            result.extra["mip_nodes"] = int(info.mip_node_count)
-        else:
-            result.bound = objective if result_status == Status.OPTIMAL else None
-            result.extra["simplex_iterations"] = int(info.simplex_iteration_count)
-            if result_status == Status.OPTIMAL and solution.dual_valid:
-                result.row_duals = np.asarray(solution.row_dual, dtype=np.float64) * scale
-                result.col_duals = np.asarray(solution.col_dual, dtype=np.float64) * scale
-            if result_status == Status.OPTIMAL and options.keep_basis:
-                result.basis = _get_basis(h)
+        result = SolveResult(self.name, result_status, message=message, extra=extra)
+        _read_solution(h, result, scale, is_mip, options.keep_basis)
         return result
 
     def _infeasible_or_unbounded(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
@@ -265,3 +213,128 @@ class HighsSolver(Solver):
         if probe.status == Status.INFEASIBLE:
             return SolveResult(self.name, Status.INFEASIBLE, message="HiGHS: infeasible")
         return SolveResult(self.name, Status.ERROR, message="HiGHS: infeasible or unbounded")
+
+
+def _configured_highs(lp: LinearProgram, options: SolveOptions) -> object:
+    """A fresh HiGHS instance with ``options`` set (quiet unless verbose)."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    h.setOptionValue("log_to_console", bool(options.verbose))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.seed))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    if options.method in ("simplex", "ipm") and lp.num_integer == 0 and options.basis is None:
+        # the interior point method (with crossover, for a basis and duals) is much
+        # faster on wfplan's degenerate goal levels; a warm basis needs the simplex
+        h.setOptionValue("solver", options.method)
+    return h
+
+
+def _pass_model(h: object, lp: LinearProgram, scale: float) -> object:
+    """Hand ``lp`` to HiGHS as row-wise arrays, objective divided by ``scale``; HiGHS's status."""
+    A = lp.A.tocsr()
+    return h.passModel(
+        lp.num_cols, lp.num_rows, int(A.nnz), _MATRIX_ROWWISE, _SENSE_MINIMISE,
+        float(lp.offset) / scale,
+        np.ascontiguousarray(lp.c / scale, dtype=np.float64),
+        np.ascontiguousarray(lp.col_lower, dtype=np.float64),
+        np.ascontiguousarray(lp.col_upper, dtype=np.float64),
+        np.ascontiguousarray(lp.row_lower, dtype=np.float64),
+        np.ascontiguousarray(lp.row_upper, dtype=np.float64),
+        np.ascontiguousarray(A.indptr, dtype=np.int32),
+        np.ascontiguousarray(A.indices, dtype=np.int32),
+        np.ascontiguousarray(A.data, dtype=np.float64),
+        # Always a full array: an empty one is read past its end by HiGHS 1.16.
+        np.ascontiguousarray(lp.integrality, dtype=np.int32),
+    )
+
+
+def _give_starts(h: object, lp: LinearProgram, options: SolveOptions, is_mip: bool) -> None:
+    """A MIP start (``options.start``) for a MIP, a simplex basis (``options.basis``) for an LP."""
+    import highspy
+
+    if options.start is not None and is_mip:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(np.asarray(options.start, dtype=float))
+        h.setSolution(solution)
+    if options.basis is not None and not is_mip and options.basis.fits(lp):
+        _set_basis(h, options.basis)
+
+
+def _run_recovering(h: object, options: SolveOptions, is_mip: bool) -> tuple[object, object]:
+    """Run HiGHS, retrying where a second run is known to succeed; (run status, model status).
+
+    Three recoveries: a scheduler started elsewhere with another thread count
+    (reset it), a simplex or interior point run that gave up on a degenerate LP
+    (try the other method), and presolve's "infeasible or unbounded" (run
+    without presolve, which says which).  A model status still "infeasible or
+    unbounded" is left to the caller.
+    """
+    import highspy
+
+    MS = highspy.HighsModelStatus
+    run_status = h.run()
+    model_status = h.getModelStatus()
+    if run_status == highspy.HighsStatus.kError and model_status == MS.kNotset:
+        # Most likely the scheduler was started elsewhere in this process with
+        # another thread count (HiGHS refuses to run then): reset it and retry.
+        _reset_scheduler()
+        run_status = h.run()
+        model_status = h.getModelStatus()
+    if not is_mip and model_status in (MS.kNotset, MS.kSolveError):
+        # The dual simplex can give up on a thin, degenerate LP (a cost level with
+        # the goals held, 16k columns): the interior point method, with crossover
+        # for the basis and duals, solves it.
+        h.clearSolver()
+        h.setOptionValue("solver", "simplex" if options.method == "ipm" else "ipm")
+        run_status = h.run()
+        model_status = h.getModelStatus()
+    if model_status == MS.kUnboundedOrInfeasible:
+        # Presolve proved "infeasible or unbounded"; without it HiGHS says which.
+        h.setOptionValue("presolve", "off")
+        run_status = h.run()
+        model_status = h.getModelStatus()
+    return run_status, model_status
+
+
+def _result_status(run_status: object, model_status: object, has_plan: bool) -> tuple[Status, str]:
+    """wfplan's status for HiGHS's run and model status, and a note for the message."""
+    import highspy
+
+    MS = highspy.HighsModelStatus
+    if model_status == MS.kInfeasible:
+        return Status.INFEASIBLE, ""
+    if model_status == MS.kUnbounded:
+        return Status.UNBOUNDED, ""
+    if model_status == MS.kOptimal and run_status != highspy.HighsStatus.kError:
+        return Status.OPTIMAL, ""
+    if model_status in (MS.kLoadError, MS.kModelError, MS.kPresolveError,
+                        MS.kSolveError, MS.kPostsolveError, MS.kNotset):
+        return Status.ERROR, ""
+    if has_plan:
+        return Status.FEASIBLE, ""  # time/iteration/solution limit, interrupt
+    return Status.ERROR, " (no feasible plan found)"
+
+
+def _read_solution(h: object, result: SolveResult, scale: float, is_mip: bool, keep_basis: bool) -> None:
+    """Fill ``result`` from a run with a plan: x, objective, bound, and an LP's duals and basis."""
+    info = h.getInfo()
+    solution = h.getSolution()
+    result.objective = float(info.objective_function_value) * scale
+    result.x = np.asarray(solution.col_value, dtype=np.float64)
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        result.bound = bound if np.isfinite(bound) else None
+        result.extra["mip_gap"] = float(info.mip_gap)
+        result.extra["mip_nodes"] = int(info.mip_node_count)
+        return
+    optimal = result.status == Status.OPTIMAL
+    result.bound = result.objective if optimal else None
+    result.extra["simplex_iterations"] = int(info.simplex_iteration_count)
+    if optimal and solution.dual_valid:
+        result.row_duals = np.asarray(solution.row_dual, dtype=np.float64) * scale
+        result.col_duals = np.asarray(solution.col_dual, dtype=np.float64) * scale
+    if optimal and keep_basis:
+        result.basis = _get_basis(h)

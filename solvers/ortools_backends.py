@@ -45,6 +45,7 @@ import math
 import numpy as np
 
 from .base import (
+    Capabilities,
     LinearProgram,
     SolveOptions,
     Solver,
@@ -178,6 +179,7 @@ class ScipSolver(_PywraplpSolver):
     """Solve a :class:`LinearProgram` with SCIP via OR-Tools (no duals; see the module doc)."""
 
     name = "scip"
+    capabilities = Capabilities(mip_start=True, continuous_columns=True, integer_columns=True)
     solver_id = "SCIP"
 
     def _configure(self, solver: object, options: SolveOptions) -> None:
@@ -196,6 +198,7 @@ class CpSatSolver(_PywraplpSolver):
     """
 
     name = "cpsat"
+    capabilities = Capabilities(mip_start=True, integer_columns=True)  # no continuous columns: see above
     solver_id = "CP-SAT"
 
     def _refuse(self, lp: LinearProgram) -> SolveResult | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
 from wfplan.pipeline import PlanResult
 from wfplan.scenario import Scenario
@@ -41,7 +42,7 @@ def load(path: str | Path) -> Scenario:
     return load_scenario(path)
 
 
-def plan(scenario: Scenario | str | Path, *, solver: str = "highs", time_limit: float | None = None,
+def plan(scenario: Scenario | str | Path, *, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
          gap: float = DEFAULT_GAP, integer: bool | None = None, workers: int = 1, decompose: bool = True) -> Plan:
     """Plan a scenario (a loaded :class:`~wfplan.scenario.Scenario` or a path to one).
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solvers import Basis
+from solvers import DEFAULT_SOLVER, Basis
 from solvers.base import DEFAULT_GAP
 from wfplan.scenario import Scenario
 from wfplan.workers import process_pool
@@ -124,7 +124,7 @@ class Run:
 
 @dataclass(frozen=True)
 class SweepOptions:
-    solver: str = "highs"
+    solver: str = DEFAULT_SOLVER
     integer: bool | None = None
     time_limit: float | None = None
     gap: float = DEFAULT_GAP

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
 from wfplan.output import FLOAT_FORMAT
 from wfplan.plan_reader import is_plan_dir, read_plan_directory
@@ -151,7 +152,7 @@ def read_plan_dir(path: Path, label: str) -> PlanRun:
                    read.tables["budgets"])
 
 
-def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", integer: bool | None = None,
+def plan_into(scenario_path: Path, directory: Path, *, solver: str = DEFAULT_SOLVER, integer: bool | None = None,
               time_limit: float | None = None, gap: float = DEFAULT_GAP) -> Path:
     """Plan a scenario (its overrides applied) and write its plan directory."""
     from wfplan.load import load_scenario
@@ -308,7 +309,7 @@ def compare_runs(runs: list[PlanRun]) -> Comparison:
     return Comparison(runs, goals_table(runs), costs_table(runs), staff_table(runs), inputs)
 
 
-def compare(paths: list[Path], staging: Path, *, solver: str = "highs", integer: bool | None = None,
+def compare(paths: list[Path], staging: Path, *, solver: str = DEFAULT_SOLVER, integer: bool | None = None,
             time_limit: float | None = None, gap: float = DEFAULT_GAP, echo=None) -> Comparison:
     """Plan (or read) each path and compare them; plans made here go to ``staging/plans/LABEL``."""
     runs = []

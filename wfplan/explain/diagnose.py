@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from solvers import DEFAULT_SOLVER, get_solver
 from solvers.base import DEFAULT_GAP, LinearProgram
 from wfplan.explain.common import (
     TOL,
@@ -341,7 +342,7 @@ def missed_goals(result, names: Names | None = None) -> list[DiagnosisItem]:
 # --- the entry point ----------------------------------------------------------------
 
 
-def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer: bool | None = None,
+def diagnose(scenario: Scenario | None = None, solver: str = DEFAULT_SOLVER, *, integer: bool | None = None,
              time_limit: float | None = None, gap: float = DEFAULT_GAP, result=None,
              families: tuple[str, ...] = FAMILIES) -> Diagnosis:
     """Diagnose a scenario (or a :class:`~wfplan.pipeline.PlanResult`, reusing its model).
@@ -382,10 +383,11 @@ def diagnose(scenario: Scenario | None = None, solver: str = "highs", *, integer
             from wfplan.pipeline import run_plan
 
             result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=model.inputs.integer)
-            if result.solution.x is None and result.solution.solver != "highs":
+            fallback = get_solver(continuous_columns=True, integer_columns=True).name  # any program (HiGHS)
+            if result.solution.x is None and result.solution.solver != fallback:
                 notes.append(f"the plan could not be solved with {result.solution.solver} "
-                             f"({result.solution.message}); planned with highs")
-                result = run_plan(scenario, solver="highs", time_limit=time_limit, gap=gap,
+                             f"({result.solution.message}); planned with {fallback}")
+                result = run_plan(scenario, solver=fallback, time_limit=time_limit, gap=gap,
                                   integer=model.inputs.integer)
         if result.solution.x is None:
             diag.items.append(DiagnosisItem("note", "unsolved", f"the rules can all be kept, but no plan was found "

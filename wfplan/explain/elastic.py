@@ -122,7 +122,8 @@ def solve_elastic(prog: LinearProgram, solver: str, time_limit: float | None, ga
     backend = get_solver(solver)
     options = SolveOptions(time_limit=time_limit, mip_gap=gap)
     result = backend.solve(prog, options)
-    if result.status == Status.ERROR and backend.name != "highs":
-        notes.append(f"{backend.name} could not solve the elastic program ({result.message}); used highs")
-        result = get_solver("highs").solve(prog, options)
+    fallback = get_solver(continuous_columns=True, integer_columns=True)  # takes any program (HiGHS)
+    if result.status == Status.ERROR and backend.name != fallback.name:
+        notes.append(f"{backend.name} could not solve the elastic program ({result.message}); used {fallback.name}")
+        result = fallback.solve(prog, options)
     return result

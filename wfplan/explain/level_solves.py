@@ -96,7 +96,7 @@ def fixed_from_plan(model: Model, plan: pd.DataFrame) -> LinearProgram:
 
 def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: float | None = None,
                  plan: np.ndarray | None = None) -> list[LevelSolve]:
-    """Each objective level as an LP with earlier levels held: optimum, plan and duals (HiGHS).
+    """Each objective level as an LP with earlier levels held: optimum, plan and duals.
 
     ``lp`` defaults to the model's program; integrality is dropped for every
     level but the claims step.  The claims level is solved on ``plan``'s
@@ -105,7 +105,7 @@ def level_solves(model: Model, lp: LinearProgram | None = None, time_limit: floa
     lp = lp if lp is not None else model.builder.build()
     relaxed = lp.relaxed()
     m = relaxed.num_rows
-    backend = get_solver("highs")
+    backend = get_solver(lp_duals=True)  # the preferred backend with duals (HiGHS)
     current = relaxed
     out: list[LevelSolve] = []
     for level in model.level_order:
@@ -137,7 +137,7 @@ def claims_solve(model: Model, lp: LinearProgram, plan: np.ndarray, time_limit: 
     held = [vec for level, vec in vectors.items() if level != CLAIMS_LEVEL]
     free = claims_columns(model, lp.num_cols)
     m = model.builder.num_rows
-    result = solve_claims(get_solver("highs"), lp, plan, free, vectors[CLAIMS_LEVEL], held, m,
+    result = solve_claims(get_solver(lp_duals=True), lp, plan, free, vectors[CLAIMS_LEVEL], held, m,
                            SolveOptions(time_limit=time_limit))
     _check_duals(CLAIMS_LEVEL, result)
     kept = result.extra["model_rows"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
 from wfplan.errors import Problem, ScenarioError
 from wfplan.scenario import Scenario
@@ -158,7 +159,7 @@ def _labels(scenario: Scenario, table: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solver: str = "highs",
+def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solver: str = DEFAULT_SOLVER,
                     integer: bool | None = None, time_limit: float | None = None, gap: float = DEFAULT_GAP,
                     echo=None) -> Sensitivity:
     from wfplan import words
