@@ -153,12 +153,11 @@ def read_plan_dir(path: Path, label: str) -> PlanRun:
 
 def plan_into(scenario_path: Path, directory: Path, *, solver: str = "highs", integer: bool | None = None,
               time_limit: float | None = None, gap: float = DEFAULT_GAP) -> Path:
-    """Plan a scenario (its overrides applied) and write its plan directory."""
+    """Plan a scenario (its overrides applied by loading) and write its plan directory."""
     from wfplan.load import load_scenario
-    from wfplan.overrides import apply_overrides
     from wfplan.planner import run_plan, write_plan
 
-    scenario = apply_overrides(load_scenario(scenario_path))
+    scenario = load_scenario(scenario_path)
     result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer)
     write_plan(result, directory, force=True)
     return directory
