@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from wfplan.column_types import Level
 from wfplan.errors import Problem, ScenarioError
 from wfplan.limits import MAX_PROBLEMS
+from wfplan.manifest import Manifest
 from wfplan.periods import FinancialYear, PeriodError, Quarter
-from wfplan.schema import TABLES, Level, Manifest
+from wfplan.schema import TABLES
 from wfplan.tables import Located
 
 KEYS: dict[str, tuple[str, ...]] = {

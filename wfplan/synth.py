@@ -40,15 +40,12 @@ from pathlib import Path
 
 import numpy as np
 
+from wfplan.manifest import Horizon, Manifest, ModelSettings, Objective
 from wfplan.output import atomic_directory
 from wfplan.scenario import Scenario
 from wfplan.schema import (
     BudgetRow,
     DemandRow,
-    Horizon,
-    Manifest,
-    ModelSettings,
-    Objective,
     PcnRow,
     PlaceRow,
     StaffInPostRow,
