@@ -503,3 +503,29 @@ TABLES: dict[str, type[Row]] = {
     "targets": TargetRow,
     "demand": DemandRow,
 }
+"""Every table a scenario may hold, by file stem.  All are optional."""
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "places": ("place",),
+    "pcns": ("pcn",),
+    "practices": ("practice",),
+    "roles": ("role",),
+    "staff_in_post": ("level", "area", "role", "as_at"),
+    "flow_types": ("role", "direction", "flow"),
+    "planned_flows": ("level", "area", "role", "direction", "flow", "period"),
+    "historic_fte": ("level", "area", "role", "quarter"),
+    "attrition": ("role",),
+    "supply": ("role", "level", "area", "period", "route"),
+    "transitions": ("transition",),
+    "planned_leavers": ("level", "area", "role", "period", "reason"),
+    "trainees_on_course": ("level", "area", "transition", "started", "completes"),
+    "role_costs": ("role", "year"),
+    "arrs_years": ("year",),
+    "arrs_pots": ("year", "pot"),
+    "arrs_roles": ("year", "role", "from_quarter"),
+    "recruitment_routes": ("year", "role", "route"),
+    "budgets": ("budget", "year", "level", "area"),
+    "targets": ("target",),
+    "demand": ("level", "area", "from_period"),
+}
+"""The columns that identify a row of each table (duplicates are errors)."""

@@ -27,8 +27,8 @@ import pandas as pd
 from solvers.base import DEFAULT_GAP
 from wfplan.output import FLOAT_FORMAT
 from wfplan.plan_reader import is_plan_dir, read_plan_directory
-from wfplan.scenario import KEYS, Scenario
-from wfplan.schema import TABLES
+from wfplan.scenario import Scenario
+from wfplan.schema import KEYS, TABLES
 from wfplan.snapshot import cell_text
 
 PROVENANCE = ("source", "estimate", "note")
