@@ -22,7 +22,7 @@ The column types (and their bounds) are in :mod:`wfplan.column_types`, the
 manifest in :mod:`wfplan.manifest`.  The row models stay together in this one
 module, over the ~400-line bound: tables name each other's keys (a PCN's
 place, a flow's role, a target's area), so one table is read beside the
-others, and :data:`TABLES` lists them all in one place.
+others, and :data:`TABLES` and :data:`KEYS` list them all in one place.
 """
 
 from __future__ import annotations
