@@ -23,7 +23,8 @@ from pydantic import BaseModel
 
 from tests.cli_run import invoke
 from tests.scenarios import write_scenario
-from wfplan.schema import TABLES, Manifest
+from wfplan.manifest import Manifest
+from wfplan.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 1024**3

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from wfplan.manifest import Manifest
 from wfplan.periods import FinancialYear, Quarter
-from wfplan.schema import TABLES, Manifest
+from wfplan.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "arrs"
 CSV_TABLES = ("roles", "arrs_years", "arrs_roles", "attrition", "transitions", "role_costs", "arrs_pots",

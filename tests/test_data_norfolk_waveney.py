@@ -91,7 +91,7 @@ def test_every_row_validates_and_is_sourced(table):
 def test_manifest():
     with open(DATA / "scenario.toml", "rb") as fh:
         manifest = tomllib.load(fh)
-    from wfplan.schema import Manifest
+    from wfplan.manifest import Manifest
 
     m = Manifest.model_validate(manifest)
     assert m.name == "Norfolk and Waveney (sourced reference data)"

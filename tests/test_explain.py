@@ -22,7 +22,7 @@ from wfplan.cli import main
 from wfplan.explain.diagnose import diagnose
 from wfplan.explain.marginal import CAVEAT, explain_scenario
 from wfplan.load import load_scenario
-from wfplan.overrides import with_overrides
+from wfplan.overrides import apply_overrides
 from wfplan.pipeline import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def _check_fd(base, marginals, rule: str, name: str, overrides: list[dict], delt
     level, value = row["level"], float(row["marginal_value"])
     assert level and abs(value) > 0
     before = _level_value(base, level)
-    after = _level_value(with_overrides(base, [dict(o, add=delta) for o in overrides]), level)
+    after = _level_value(apply_overrides(base, [dict(o, add=delta) for o in overrides]), level)
     fd = -(after - before) / delta  # improvement per unit
     assert math.isclose(fd, value, rel_tol=1e-4), (rule, name, level, value, fd)
 

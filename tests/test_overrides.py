@@ -12,8 +12,9 @@ import pytest
 
 from tests.scenarios import write_scenario
 from wfplan.errors import ScenarioError
-from wfplan.load import load_scenario
-from wfplan.overrides import apply_overrides, load_with_overrides, shift_label, with_overrides
+from wfplan.load import load_scenario, read_manifest
+from wfplan.overrides import apply_overrides, shift_label
+from wfplan.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,7 @@ def derived(tmp_path: Path, overrides: str) -> Path:
 
 def problems(tmp_path: Path, overrides: str) -> list[str]:
     with pytest.raises(ScenarioError) as info:
-        apply_overrides(load_scenario(derived(tmp_path, overrides)))
+        load_scenario(derived(tmp_path, overrides))
     return [str(p) for p in info.value.problems]
 
 
@@ -64,7 +65,7 @@ table = "targets"
 shift_periods = -1
 """)
     base = load_scenario(tmp_path / "base")
-    whatif = apply_overrides(load_scenario(path))
+    whatif = load_scenario(path)
     sup = whatif.table("supply").set_index(["role", "period"])["max_starters"]
     assert sup[("fcp", "2022/23 Q1")] == 1.5 and sup[("fcp", "2022/23 Q2")] == 1.5 and sup[("pa", "2022/23 Q1")] == 1
     attr = whatif.table("attrition").set_index("role")
@@ -91,11 +92,27 @@ table = "supply"
 column = "max_starters"
 scale = 2
 """)
-    whatif = load_with_overrides(path)
+    whatif = load_scenario(path)
     assert whatif.table("supply")["max_starters"].tolist() == [6.0, 6.0, 4.0]
-    more = with_overrides(whatif, [{"table": "supply", "column": "max_starters", "scale": 0.5,
-                                    "where": {"period": "2022/23 Q2"}}])
+    more = apply_overrides(whatif, [{"table": "supply", "column": "max_starters", "scale": 0.5,
+                                     "where": {"period": "2022/23 Q2"}}])
     assert more.table("supply")["max_starters"].tolist() == [6.0, 3.0, 4.0]
+
+
+def test_further_overrides_are_refused_while_the_scenarios_own_are_pending(tmp_path):
+    """Further what-if overrides go on top of a loaded scenario; on one built from a manifest whose own
+    overrides are not applied yet they would drop those unapplied, so they are refused."""
+    path = derived(tmp_path, """
+[[overrides]]
+table = "supply"
+column = "max_starters"
+add = 1
+""")
+    loaded = load_scenario(path)
+    pending = Scenario.build(read_manifest(path / "scenario.toml"), loaded.rows, loaded.source_files, loaded.root)
+    assert pending.manifest.overrides
+    with pytest.raises(ValueError, match="load it with load_scenario first"):
+        apply_overrides(pending, [{"table": "supply", "column": "max_starters", "scale": 0.5}])
 
 
 def test_shift_label_quarters_and_years():
@@ -157,7 +174,7 @@ def test_pay_award_example_raises_caps_and_costs_in_its_year_inside_a_flat_pot()
     from wfplan.explain.compare import diff_inputs
 
     base = load_scenario(ROOT / "examples" / "norfolk_waveney")
-    award = load_with_overrides(ROOT / "examples" / "what_if_pay_award")
+    award = load_scenario(ROOT / "examples" / "what_if_pay_award")
     diff = diff_inputs(base, award, "pay_award")
     assert set(zip(diff["table"], diff["column"], strict=True)) == {("arrs_roles", "cap_per_wte"),
                                                                      ("role_costs", "annual_cost")}

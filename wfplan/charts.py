@@ -32,6 +32,29 @@ def svg(fig: Figure, salt: str) -> str:
     return re.sub(r"font-family:[^;\"]*", "font-family: system-ui, Arial, sans-serif", text)
 
 
+def small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str, ylabel: str) -> str:
+    """One small line chart per series (the report's staff by staff group), shared x axis (periods), own y
+    scale."""
+    n = len(series)
+    cols = min(3, max(n, 1))
+    rows = max(1, -(-n // cols))
+    with matplotlib.rc_context({"font.size": 8, "axes.spines.top": False, "axes.spines.right": False}):
+        fig = Figure(figsize=(3.6 * cols, 2.3 * rows))
+        x = np.arange(len(periods))
+        ticks = [i for i, p in enumerate(periods) if p.endswith("Q1") or " Q" not in p]
+        for i, (name, values) in enumerate(series.items()):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            ax.plot(x, values.reindex(periods).to_numpy(dtype=float), color=COLOURS[i % len(COLOURS)], lw=1.6)
+            ax.set_title(name, fontsize=9, loc="left", parse_math=False)  # a '$' in a name is text
+            ax.set_xticks(ticks, [periods[t].split(" ")[0] for t in ticks], rotation=0)
+            ax.set_ylim(bottom=0)
+            ax.grid(axis="y", color="#dddddd", lw=0.6)
+            if i % cols == 0:
+                ax.set_ylabel(ylabel)
+        fig.tight_layout()
+        return svg(fig, salt)
+
+
 def _short_year(period: str) -> str:
     """``2019/20 Q1`` -> ``19/20``: tick labels that fit a small panel."""
     year = period.split(" ")[0]

@@ -38,9 +38,10 @@ from wfplan import excel_style as st
 from wfplan import excel_template as tpl
 from wfplan.errors import Problem, ScenarioError, display_path
 from wfplan.limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_WORKBOOK_CELLS
+from wfplan.manifest import Horizon, Manifest, ModelSettings, Objective
 from wfplan.safe_read import read_input_bytes
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES, Horizon, Manifest, ModelSettings, Objective
+from wfplan.schema import TABLES
 from wfplan.snapshot import manifest_dict
 from wfplan.tables import Located, check_header, validate_records
 from wfplan.xlsx_guard import check_workbook

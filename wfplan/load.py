@@ -36,10 +36,11 @@ from pydantic import ValidationError
 from wfplan import run_inputs
 from wfplan.errors import Problem, ScenarioError, ScenarioWarning, display_path
 from wfplan.limits import MAX_EXTENDS_DEPTH, MAX_MANIFEST_BYTES, MAX_SCENARIO_LAYERS, max_scenario_rows
+from wfplan.manifest import Manifest
 from wfplan.overrides import apply_overrides
 from wfplan.safe_read import confinement_problem, inside, read_input_bytes
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES, Manifest
+from wfplan.schema import TABLES
 from wfplan.structured_text import parse_document
 from wfplan.tables import Located, UndecodableText, capped, collect_csv_table, decode_text
 

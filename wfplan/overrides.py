@@ -47,7 +47,6 @@ nothing.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -185,11 +184,19 @@ def _new_value(ov: Override, old: object) -> object:
 def apply_overrides(scenario: Scenario, overrides: list[dict[str, object]] | None = None) -> Scenario:
     """A new validated scenario with the manifest's overrides (or ``overrides``) applied.
 
+    :func:`~wfplan.load.load_scenario` applies the manifest's own overrides,
+    once, so a loaded scenario has none left; ``overrides`` are further
+    what-if changes on top of a loaded scenario (sensitivity, tests).  A
+    scenario whose own overrides are still pending cannot take further ones:
+    they would be dropped unapplied.
+
     Raises :class:`~wfplan.errors.ScenarioError` with located problems: an
     unknown table or column, an operation that does not fit the column, a
     ``where`` that matches no row, or a value the row model or the scenario's
     cross-checks reject (naming the manifest, ``overrides[i]`` and the row).
     """
+    if overrides is not None and scenario.manifest.overrides:
+        raise ValueError("the scenario's own overrides are not applied yet: load it with load_scenario first")
     raw = scenario.manifest.overrides if overrides is None else overrides
     if not raw:
         return scenario
@@ -255,14 +262,3 @@ def apply_overrides(scenario: Scenario, overrides: list[dict[str, object]] | Non
                                    p.sheet))
         raise ScenarioError(located) from None
 
-
-def with_overrides(scenario: Scenario, overrides: list[dict[str, object]]) -> Scenario:
-    """``scenario`` (its own overrides applied first) with further overrides applied."""
-    return apply_overrides(apply_overrides(scenario), overrides)
-
-
-def load_with_overrides(path: Path | str) -> Scenario:
-    """Load a scenario directory and apply its manifest's overrides."""
-    from wfplan.load import load_scenario
-
-    return apply_overrides(load_scenario(path))

@@ -7,7 +7,8 @@ plain integer arithmetic; labels are only for people.
 * a quarter index is ``4 * start_year + (q - 1)``: ``2019/20 Q1`` -> 8076;
 * a financial year is written ``2019/20`` (April 2019 to March 2020);
 * a span of quarters is written ``2018/19 Q3-Q4`` (used by the checkpoint
-  template's "2018/19 Oct-Mar" column, which is ``2018/19 Q3-Q4``).
+  template's "2018/19 Oct-Mar" column, which is ``2018/19 Q3-Q4``);
+* a :class:`Horizon` is the run of periods a scenario plans, in quarters or years.
 """
 
 from __future__ import annotations
@@ -143,3 +144,39 @@ def span_label(first: Quarter, last: Quarter) -> str:
     if first == last:
         return first.label
     return f"{first.year.label} Q{first.q}-Q{last.q}"
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The planning periods: indices (quarter or year index) and labels."""
+
+    step: str
+    periods: tuple[int, ...]
+
+    @property
+    def periods_per_year(self) -> int:
+        return 4 if self.step == "quarter" else 1
+
+    def label(self, index: int) -> str:
+        return Quarter(index).label if self.step == "quarter" else FinancialYear(index).label
+
+    def index(self, label: str) -> int:
+        """The period index of a label in this horizon's step (raises PeriodError)."""
+        if self.step == "quarter":
+            return Quarter.parse(label).index
+        return FinancialYear.parse(label).start
+
+    def year_of(self, index: int) -> str:
+        return Quarter(index).year.label if self.step == "quarter" else FinancialYear(index).label
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.label(p) for p in self.periods]
+
+    @property
+    def first(self) -> int:
+        return self.periods[0]
+
+    @property
+    def last(self) -> int:
+        return self.periods[-1]

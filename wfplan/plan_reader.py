@@ -223,7 +223,7 @@ def read_plan_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
 
 def _known_values(name: str, scenario: Scenario) -> dict[str, set[str]]:
     """The values each identifying column of a plan table may take, from the plan's scenario."""
-    from wfplan.schema import StaffGroup
+    from wfplan.column_types import StaffGroup
 
     years = {scenario.horizon.year_of(p) for p in scenario.horizon.periods} if scenario.horizon else set()
     periods = set(scenario.horizon.labels) if scenario.horizon else set()

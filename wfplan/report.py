@@ -20,13 +20,11 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from wfplan import words
-from wfplan.charts import COLOURS, staff_with_targets, svg
+from wfplan.charts import small_multiples, staff_with_targets
 from wfplan.message_text import html_text
 from wfplan.plan_view import PlanView, area_name, limits_reached, recruits, summarise_limits
 from wfplan.scenario import Scenario
@@ -85,28 +83,6 @@ def _table(frame: pd.DataFrame, numeric: set[str] | None = None, raw: set[str] |
         body.append("<tr>" + "".join(cells) + "</tr>")
     table = '<table class="fit">' if fit else "<table>"
     return f'<div class="scroll">{table}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
-
-
-def _small_multiples(series: dict[str, pd.Series], periods: list[str], salt: str, ylabel: str) -> str:
-    """One small line chart per series, shared x axis (periods), own y scale."""
-    n = len(series)
-    cols = min(3, max(n, 1))
-    rows = max(1, -(-n // cols))
-    with matplotlib.rc_context({"font.size": 8, "axes.spines.top": False, "axes.spines.right": False}):
-        fig = Figure(figsize=(3.6 * cols, 2.3 * rows))
-        x = np.arange(len(periods))
-        ticks = [i for i, p in enumerate(periods) if p.endswith("Q1") or " Q" not in p]
-        for i, (name, values) in enumerate(series.items()):
-            ax = fig.add_subplot(rows, cols, i + 1)
-            ax.plot(x, values.reindex(periods).to_numpy(dtype=float), color=COLOURS[i % len(COLOURS)], lw=1.6)
-            ax.set_title(name, fontsize=9, loc="left", parse_math=False)  # a '$' in a name is text
-            ax.set_xticks(ticks, [periods[t].split(" ")[0] for t in ticks], rotation=0)
-            ax.set_ylim(bottom=0)
-            ax.grid(axis="y", color="#dddddd", lw=0.6)
-            if i % cols == 0:
-                ax.set_ylabel(ylabel)
-        fig.tight_layout()
-        return svg(fig, salt)
 
 
 def _cards(items: list[tuple[str, str, str]]) -> str:
@@ -185,7 +161,7 @@ def _trajectories(plan: pd.DataFrame, scenario: Scenario, goals: pd.DataFrame | 
     by_role = plan.groupby(["role", "period"])["staff_fte"].sum()
     roles = [r for r in dict.fromkeys(plan["role"]) if by_role.loc[r].abs().sum() > 0]
     idle = [names.get(r, r) for r in dict.fromkeys(plan["role"]) if r not in roles]
-    out = ["<h3>By staff group</h3><figure>", _small_multiples(series, periods, "groups", "FTE"),
+    out = ["<h3>By staff group</h3><figure>", small_multiples(series, periods, "groups", "FTE"),
            "<figcaption>Staff in post (FTE) at the end of each period, all PCNs together.</figcaption></figure>"]
     if roles:
         goals = goals if goals is not None else pd.DataFrame()

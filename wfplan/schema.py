@@ -1,4 +1,4 @@
-"""The scenario data schema: one pydantic model per table row, plus the manifest.
+"""The scenario data schema: one pydantic model per table row, and the list of tables.
 
 This module is the single place that says what a scenario may contain.  A
 scenario is a directory holding ``scenario.toml`` (or ``.yaml``) and tidy CSV
@@ -17,175 +17,53 @@ Conventions shared by every table:
 * Areas are addressed by ``level`` (``system``, ``place`` or ``pcn``) and
   ``area`` (the id at that level; the system id for ``system``).
 * Money is GBP per year unless a column says otherwise; rates are fractions.
+
+The column types (and their bounds) are in :mod:`wfplan.column_types`, the
+manifest in :mod:`wfplan.manifest`.  The row models stay together in this one
+module, over the ~400-line bound: tables name each other's keys (a PCN's
+place, a flow's role, a target's area), so one table is read beside the
+others, and :data:`TABLES` and :data:`KEYS` list them all in one place.
 """
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from wfplan.column_types import (
+    AnnualGrowth,
+    AppointmentsPerPatient,
+    Capacity,
+    Count,
+    Direction,
+    Flag,
+    Id,
+    Level,
+    Money,
+    OptCount,
+    OptId,
+    OptMoney,
+    OptMoneyPerPatient,
+    OptMoneyTotal,
+    OptNonNeg,
+    OptPeople,
+    OptPeriodLabel,
+    OptPopulation,
+    OptQuarterLabel,
+    OptRate,
+    OptShare,
+    OptText,
+    People,
+    PeriodLabel,
+    QuarterLabel,
+    Rate,
+    SpanLabel,
+    StaffGroup,
+    Text,
+    Weight,
+    YearLabel,
 )
-
-from wfplan.names import check_free_text, check_name
-from wfplan.periods import FinancialYear, Quarter, parse_span
-
-
-class StaffGroup(StrEnum):
-    """NHS England staff groups of the GPFV workforce trajectory template."""
-
-    GP = "GP"
-    NURSES = "Nurses"
-    DIRECT_PATIENT_CARE = "Direct Patient Care"
-    PHYSICIAN_ASSOCIATES = "Physician Associates"
-    PHARMACISTS = "Pharmacists"
-    ADMIN = "Admin"
-    OTHER = "Other"  # outside the NHSE template (e.g. a non-NHS manpower example)
-
-
-class Level(StrEnum):
-    SYSTEM = "system"
-    PLACE = "place"
-    PCN = "pcn"
-
-
-class Direction(StrEnum):
-    INFLOW = "inflow"
-    OUTFLOW = "outflow"
-
-
-def _blank_to_none(value: object) -> object:
-    if isinstance(value, str) and value.strip() == "":
-        return None
-    return value
-
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError("must be a finite number (not NaN or infinity)")
-    return value
-
-
-def _quarter(value: str) -> str:
-    return Quarter.parse(value).label
-
-
-def _year(value: str) -> str:
-    return FinancialYear.parse(value).label
-
-
-def _span(value: str) -> str:
-    parse_span(value)
-    return str(value).strip()
-
-
-def _period(value: str) -> str:
-    """A quarter or a financial year (the horizon step decides which is used)."""
-    text = str(value).strip()
-    try:
-        return Quarter.parse(text).label
-    except ValueError:
-        pass
-    try:
-        return FinancialYear.parse(text).label
-    except ValueError:
-        raise ValueError(f"{text!r} is not a quarter like '2019/20 Q1' or a year like '2019/20'") from None
-
-
-SMALLEST_MAGNITUDE = 1e-9
-"""Nonzero numbers smaller than this in size are errors (write 0): no column means anything that small."""
-
-# The sane range of every number column (the README's "Security notes" repeat them).  A value
-# outside its range is a located error: such values are slips or hostile, and break the solver.
-MAX_PEOPLE = 10_000_000
-"""Headcount or FTE of one row: at most 10 million (the whole NHS employs 1.5 million)."""
-MAX_MONEY_PER_PERSON = 100_000_000
-"""GBP per WTE or per person (salary, cap, redundancy or course cost): at most 100 million."""
-MAX_MONEY_TOTAL = 1e12
-"""GBP of one budget, entitlement or pot: at most 1 trillion (NHS England spends about 0.2 trillion)."""
-MAX_MONEY_PER_PATIENT = 100_000
-"""GBP per weighted patient per year (ARRS: under GBP 30)."""
-MAX_POPULATION = 100_000_000
-"""Patients of one list or target population: 0, or 1 to 100 million."""
-MAX_CAPACITY = 1_000_000
-"""Appointments (units of requirement) per WTE per year (a GP: about 8,000)."""
-MAX_APPOINTMENTS_PER_PATIENT = 1_000
-"""Appointments per registered patient per year (England: about 6)."""
-MAX_WEIGHT = 1e9
-"""A penalty per unit of shortfall, or an objective weight."""
-MAX_SHARE = 100
-"""A share of another quantity (``max_share_of_destination``): at most 100 times it."""
-MAX_GENERIC = 1e12
-"""Any other non-negative number column."""
-
-
-def _meaningful(value: float | None) -> float | None:
-    """Reject nonzero values too small to mean anything (1e-320 patients): they only break the solver."""
-    if value is not None and value != 0 and abs(value) < SMALLEST_MAGNITUDE:
-        raise ValueError(f"is too small to be meaningful (nonzero but below {SMALLEST_MAGNITUDE:g}): write 0")
-    return value
-
-
-def _whole_population(value: float | None) -> float | None:
-    if value is not None and 0 < value < 1:
-        raise ValueError("a population is 0 or at least 1 patient")
-    return value
-
-
-def _bounded(high: float, optional: bool = False) -> object:
-    """A finite float in [0, ``high``], zero or at least 1e-9 in size; blank is None when ``optional``."""
-    if optional:
-        return Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=high, allow_inf_nan=False),
-                         AfterValidator(_meaningful)]
-    return Annotated[float, Field(ge=0, le=high, allow_inf_nan=False), AfterValidator(_meaningful)]
-
-
-Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Text = Annotated[str, Field(max_length=500), AfterValidator(check_name)]
-"""A name or label: at most 500 characters, no control characters (:mod:`wfplan.names`)."""
-OptText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=5000),
-                    AfterValidator(check_free_text)]
-"""Free text (source, note): at most 5,000 characters; tabs and line breaks but no other controls."""
-Description = Annotated[str, Field(max_length=500), AfterValidator(check_free_text)]
-"""A manifest's description: at most 500 characters, line breaks allowed."""
-OptId = Annotated[Id | None, BeforeValidator(_blank_to_none)]
-Number = Annotated[float, AfterValidator(_finite)]
-NonNeg = _bounded(MAX_GENERIC)
-OptNonNeg = _bounded(MAX_GENERIC, optional=True)
-People = _bounded(MAX_PEOPLE)
-"""A number of people (headcount or FTE): at most 10 million, like :data:`Count`."""
-OptPeople = _bounded(MAX_PEOPLE, optional=True)
-Money = _bounded(MAX_MONEY_PER_PERSON)
-OptMoney = _bounded(MAX_MONEY_PER_PERSON, optional=True)
-"""GBP per WTE or per person: at most 100 million."""
-OptMoneyTotal = _bounded(MAX_MONEY_TOTAL, optional=True)
-OptMoneyPerPatient = _bounded(MAX_MONEY_PER_PATIENT, optional=True)
-OptPopulation = Annotated[_bounded(MAX_POPULATION, optional=True), AfterValidator(_whole_population)]
-Capacity = _bounded(MAX_CAPACITY)
-AppointmentsPerPatient = _bounded(MAX_APPOINTMENTS_PER_PATIENT)
-Weight = _bounded(MAX_WEIGHT)
-OptShare = _bounded(MAX_SHARE, optional=True)
-Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(_meaningful)]
-OptRate = Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1, allow_inf_nan=False),
-                    AfterValidator(_meaningful)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
-OptCount = Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=0, le=10_000_000)]
-QuarterLabel = Annotated[str, AfterValidator(_quarter)]
-OptQuarterLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _quarter(v))]
-YearLabel = Annotated[str, AfterValidator(_year)]
-PeriodLabel = Annotated[str, AfterValidator(_period)]
-OptPeriodLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))]
-Money = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
-"""GBP per WTE or per person: at most 100 million (required)."""
-SpanLabel = Annotated[str, AfterValidator(_span)]
-Flag = Annotated[bool, BeforeValidator(lambda v: False if _blank_to_none(v) is None else v)]
 
 
 class Row(BaseModel):
@@ -258,7 +136,7 @@ class RoleRow(Row):
     participation_rate: Rate = 1.0
     annual_cost: OptMoney = None
     capacity: Capacity = 0.0
-    funding_budget: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
+    funding_budget: OptId = None
     redundancy_cost: OptMoney = None
     overstaffing_cost: OptMoney = None
     overstaffing_limit: OptPeople = None
@@ -563,9 +441,9 @@ class TargetRow(Row):
     unit: Literal["headcount", "fte"] = "headcount"
     population: OptPopulation = None
     level: Level = Level.PCN
-    area: Annotated[Id | None, BeforeValidator(_blank_to_none)] = None
+    area: OptId = None
     by: PeriodLabel
-    until: Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))] = None
+    until: OptPeriodLabel = None
     kind: Literal["at_least", "exact"] = "at_least"
     priority: Annotated[int, Field(ge=1, le=9)] = 1
     penalty: Weight = 1.0
@@ -593,13 +471,13 @@ class DemandRow(Row):
     area: Id
     from_period: PeriodLabel
     appointments_per_patient: AppointmentsPerPatient
-    annual_growth: Annotated[float, Field(ge=-0.5, le=1.0), AfterValidator(_finite)] = 0.0
+    annual_growth: AnnualGrowth = 0.0
     priority: Annotated[int, Field(ge=1, le=9)] = 2
     penalty: Weight = 1.0
     split: Literal["registered_list", "weighted_list", "need"] = "registered_list"
 
 
-# --- the manifest -----------------------------------------------------------
+# --- every table ------------------------------------------------------------
 
 
 TABLES: dict[str, type[Row]] = {
@@ -627,74 +505,27 @@ TABLES: dict[str, type[Row]] = {
 }
 """Every table a scenario may hold, by file stem.  All are optional."""
 
-
-class Horizon(BaseModel):
-    """The planning horizon: first and last period, and the step."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    start: PeriodLabel
-    end: PeriodLabel
-    step: Literal["quarter", "year"] = "quarter"
-
-    @model_validator(mode="after")
-    def _labels_follow_step_in_order(self) -> Horizon:
-        if self.step == "quarter":
-            kind, parse = "quarters like '2019/20 Q1'", lambda s: Quarter.parse(s).index
-        else:
-            kind, parse = "years like '2019/20'", lambda s: FinancialYear.parse(s).start
-        try:
-            first, last = parse(self.start), parse(self.end)
-        except ValueError:
-            raise ValueError(f"with step '{self.step}', start and end must be {kind}") from None
-        if last < first:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
-
-
-class Objective(BaseModel):
-    """How goals are traded off.
-
-    ``lexicographic``: priority levels are optimised in order (targets, then
-    unmet demand, then cost), each level held at its optimum.  ``weighted``:
-    one solve of penalty x shortfall + ``cost_weight`` x cost.  ``minimise``
-    picks the final criterion: ``cost`` or ``redundancy`` (the manpower
-    planning classic).  ``fairness`` adds a term for the largest shortfall per
-    10,000 weighted patients across PCNs.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["lexicographic", "weighted"] = "lexicographic"
-    minimise: Literal["cost", "redundancy"] = "cost"
-    cost_weight: Weight = 1e-6
-    fairness: bool = False
-    smoothing_weight: Weight = 0.0
-    relative_tolerance: Annotated[float, Field(ge=0, le=0.5)] = 1e-9
-
-
-class ModelSettings(BaseModel):
-    """Modelling switches with defaults that suit NHS primary care planning."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    integer: bool = True
-    arrs_baseline: PeriodLabel | None = None
-    overstaffing_limit_total: OptPeople = None
-    allow_release: bool = False
-
-
-class Manifest(BaseModel):
-    """``scenario.toml``: names the scenario, its base scenarios and tables."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Text
-    description: Description = ""
-    extends: list[str] = Field(default_factory=list)
-    horizon: Horizon | None = None
-    tables: dict[str, str] = Field(default_factory=dict)
-    objective: Objective = Field(default_factory=Objective)
-    model: ModelSettings = Field(default_factory=ModelSettings)
-    overrides: list[dict[str, object]] = Field(default_factory=list)
-    source: OptText = None
+KEYS: dict[str, tuple[str, ...]] = {
+    "places": ("place",),
+    "pcns": ("pcn",),
+    "practices": ("practice",),
+    "roles": ("role",),
+    "staff_in_post": ("level", "area", "role", "as_at"),
+    "flow_types": ("role", "direction", "flow"),
+    "planned_flows": ("level", "area", "role", "direction", "flow", "period"),
+    "historic_fte": ("level", "area", "role", "quarter"),
+    "attrition": ("role",),
+    "supply": ("role", "level", "area", "period", "route"),
+    "transitions": ("transition",),
+    "planned_leavers": ("level", "area", "role", "period", "reason"),
+    "trainees_on_course": ("level", "area", "transition", "started", "completes"),
+    "role_costs": ("role", "year"),
+    "arrs_years": ("year",),
+    "arrs_pots": ("year", "pot"),
+    "arrs_roles": ("year", "role", "from_quarter"),
+    "recruitment_routes": ("year", "role", "route"),
+    "budgets": ("budget", "year", "level", "area"),
+    "targets": ("target",),
+    "demand": ("level", "area", "from_period"),
+}
+"""The columns that identify a row of each table (duplicates are errors)."""

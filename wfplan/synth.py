@@ -8,7 +8,7 @@ copied from ``data/arrs``; everything local is drawn from
 ``numpy.random.default_rng(seed)``, so a seed always gives the same files.
 No real patient or practice data is used.
 
-wfplan scenarios hold exactly one system (see ``Scenario._check_geography``),
+wfplan scenarios hold exactly one system (see :mod:`wfplan.scenario_checks`),
 so the K systems are a grouping by name: every place belongs to the one
 system ``england`` and its id is prefixed by its synthetic system
 (``s07_p3``).  Supply is therefore given per place (a system's supply split
@@ -40,15 +40,12 @@ from pathlib import Path
 
 import numpy as np
 
+from wfplan.manifest import Horizon, Manifest, ModelSettings, Objective
 from wfplan.output import atomic_directory
 from wfplan.scenario import Scenario
 from wfplan.schema import (
     BudgetRow,
     DemandRow,
-    Horizon,
-    Manifest,
-    ModelSettings,
-    Objective,
     PcnRow,
     PlaceRow,
     StaffInPostRow,

@@ -13,24 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wfplan.errors import Problem, ScenarioError
+from wfplan.load import load_scenario
 from wfplan.output import atomic_directory, files_into, write_csv
 
 Echo = Callable[[str], None]
-
-
-def load(path: Path):
-    """A scenario with its manifest's overrides applied."""
-    from wfplan.load import load_scenario
-    from wfplan.overrides import apply_overrides
-
-    return apply_overrides(load_scenario(path))
 
 
 def run_diagnose(scenario_path: Path, *, solver: str, out_dir: Path | None, force: bool, relax: bool,
                  time_limit: float | None, echo: Echo) -> int:
     from wfplan.explain.diagnose import diagnose
 
-    scenario = load(scenario_path)
+    scenario = load_scenario(scenario_path)
     diag = diagnose(scenario, solver, integer=False if relax else None, time_limit=time_limit)
     for line in diag.text_lines():
         echo(line)
@@ -63,7 +56,7 @@ def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, t
         else:
             result = _explain(lambda: explain_scenario(scenario, time_limit=time_limit), path)
     else:
-        scenario = load(path)
+        scenario = load_scenario(path)
         if fixed and scenario.manifest.model.integer:
             from wfplan.pipeline import run_plan
 
@@ -117,7 +110,7 @@ def run_sensitivity_command(scenario_path: Path, *, vary: str, value_range: str,
     from wfplan.explain.sensitivity import overrides_for, parse_range, run_sensitivity
 
     values = parse_range(value_range)
-    scenario = load(scenario_path)
+    scenario = load_scenario(scenario_path)
     overrides_for(scenario, vary, 1.0)  # check the parameter before planning anything
     result = run_sensitivity(scenario, vary, values, solver=solver, integer=False if relax else None,
                              time_limit=time_limit, gap=gap, echo=echo)

@@ -28,8 +28,8 @@ from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
 from wfplan.output import FLOAT_FORMAT
 from wfplan.plan_reader import is_plan_dir, read_plan_directory
-from wfplan.scenario import KEYS, Scenario
-from wfplan.schema import TABLES
+from wfplan.scenario import Scenario
+from wfplan.schema import KEYS, TABLES
 from wfplan.snapshot import cell_text
 
 PROVENANCE = ("source", "estimate", "note")
@@ -154,13 +154,12 @@ def read_plan_dir(path: Path, label: str) -> PlanRun:
 
 def plan_into(scenario_path: Path, directory: Path, *, solver: str = DEFAULT_SOLVER, integer: bool | None = None,
               time_limit: float | None = None, gap: float = DEFAULT_GAP) -> Path:
-    """Plan a scenario (its overrides applied) and write its plan directory."""
+    """Plan a scenario (its overrides applied by loading) and write its plan directory."""
     from wfplan.load import load_scenario
-    from wfplan.overrides import apply_overrides
     from wfplan.pipeline import run_plan
     from wfplan.planner import write_plan
 
-    scenario = apply_overrides(load_scenario(scenario_path))
+    scenario = load_scenario(scenario_path)
     result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer)
     write_plan(result, directory, force=True)
     return directory

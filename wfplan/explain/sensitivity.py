@@ -163,13 +163,13 @@ def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solv
                     integer: bool | None = None, time_limit: float | None = None, gap: float = DEFAULT_GAP,
                     echo=None) -> Sensitivity:
     from wfplan import words
-    from wfplan.overrides import with_overrides
+    from wfplan.overrides import apply_overrides
     from wfplan.pipeline import run_plan
     from wfplan.planner import plan_summary
 
     rows = []
     for value in values:
-        varied = with_overrides(scenario, overrides_for(scenario, param, value))
+        varied = apply_overrides(scenario, overrides_for(scenario, param, value))
         if echo:
             echo(f"{param} x {value:g} ...")
         result = run_plan(varied, solver=solver, time_limit=time_limit, gap=gap, integer=integer)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wfplan.scenario import Horizon, Scenario
+from wfplan.periods import Horizon
+from wfplan.scenario import Scenario
 
 
 @dataclass

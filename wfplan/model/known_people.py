@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wfplan.scenario import Horizon, Scenario
+from wfplan.periods import Horizon
+from wfplan.scenario import Scenario
 
 
 def largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:

@@ -1,0 +1,5 @@
+"""``python -m wfplan.cli``: the ``wfplan`` command."""
+
+from wfplan.cli import main
+
+main()
