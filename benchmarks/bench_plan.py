@@ -57,12 +57,12 @@ class Case:
 
 def run_case(case: Case) -> dict[str, object]:
     """Load, build, solve and decode one case in this process; return its figures."""
-    from wfplan.load import load_scenario
     from wfplan.model import formulation
     from wfplan.model import inputs as model_inputs
     from wfplan.model.formulation import CLAIMS_LEVEL, Model
     from wfplan.pipeline import settings_for
-    from wfplan.plan_io import decode
+    from wfplan.results.plan_tables import decode
+    from wfplan.scenario.load import load_scenario
     from wfplan.solve import solve
 
     t0 = time.perf_counter()
@@ -160,7 +160,7 @@ def run_in_subprocess(case: Case) -> dict[str, object]:
 
 def synth_dirs(sizes: list[int], workdir: Path) -> dict[int, str]:
     """Write synthetic scenarios (seed 1; one system per 30 PCNs, at most 42) once."""
-    from wfplan.synth import synth_scenario, write_synthetic
+    from wfplan.scenario.synth import synth_scenario, write_synthetic
 
     out = {}
     for n in sizes:

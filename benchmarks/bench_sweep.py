@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--reference-samples", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     samples, reference, repeats = (20, 20, 1) if args.quick else (args.samples, args.reference_samples, args.repeats)
     target = SweepCase(f"{samples} samples, 2 workers, warm", samples, 2)

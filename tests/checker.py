@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from wfplan.periods import FinancialYear, Quarter
+from wfplan.scenario.periods import FinancialYear, Quarter
 
 TOL = 1e-6
 """Absolute tolerance, scaled by the size of the terms compared (``TOL x (1 + scale)``)."""

@@ -68,7 +68,7 @@ def tiny_plan(tiny_plan_master: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def nw_scenario():
     """The Norfolk and Waveney example, loaded once per session (read-only)."""
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     return load_scenario(NW_EXAMPLE)
 
@@ -84,7 +84,7 @@ def nw_lp_result(nw_scenario):
 @pytest.fixture(scope="session")
 def nw_lp_plan(nw_lp_result, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The plan directory of :func:`nw_lp_result` (read-only)."""
-    from wfplan.planner import write_plan
+    from wfplan.results.plan_directory import write_plan
 
     out = tmp_path_factory.mktemp("nw_lp") / "plan"
     assert nw_lp_result.tables is not None, nw_lp_result.solution.message

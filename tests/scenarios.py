@@ -67,7 +67,7 @@ def write_scenario(directory: Path, tables: Mapping[str, str | None] | None = No
     None; with ``only_given`` no base table is written (a derived scenario that ``extends``
     another).  ``settings`` replace :class:`Base` fields (``name``, ``description``, ``start``,
     ``end``, ``step``, ``integer``).  With ``workbook``, the directory is also converted to that
-    ``.xlsx`` workbook (by ``wfplan.excel_io``), and the workbook's path is returned.
+    ``.xlsx`` workbook (by ``wfplan.scenario.excel_io``), and the workbook's path is returned.
     """
     base = replace(base or TINY, **settings)
     directory.mkdir(parents=True, exist_ok=True)
@@ -79,8 +79,8 @@ def write_scenario(directory: Path, tables: Mapping[str, str | None] | None = No
     (directory / "scenario.toml").write_text(manifest_text(base, extends=extends, extra=extra), encoding="utf-8")
     if workbook is None:
         return directory
-    from wfplan.excel_io import write_workbook
-    from wfplan.load import load_scenario
+    from wfplan.scenario.excel_io import write_workbook
+    from wfplan.scenario.load import load_scenario
 
     write_workbook(load_scenario(directory), workbook)
     return workbook

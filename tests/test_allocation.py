@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from tests.scenarios import write_scenario
-from wfplan.load import load_scenario
 from wfplan.model import formulation
 from wfplan.model.formulation import goals
 from wfplan.pipeline import run_plan
-from wfplan.synth import synth_scenario
+from wfplan.scenario.load import load_scenario
+from wfplan.scenario.synth import synth_scenario
 
 BRECKLAND, MID_NORFOLK = 42514, 46032  # registered lists of the tiny scenario's PCNs
 WEIGHTED = {"breckland": 50000.0, "mid_norfolk": 40000.0}

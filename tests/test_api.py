@@ -85,9 +85,9 @@ def test_no_plan_raises_when_tables_are_asked_for(tmp_path):
 
 def test_importing_wfplan_is_light_and_load_stays_a_function():
     """numpy is not loaded by `import wfplan` (the CLI sets its threads first), and importing the
-    wfplan.load submodule does not replace the function wfplan.load."""
+    scenario loader (wfplan.scenario.load) leaves the function wfplan.load in place."""
     code = ("import sys, wfplan; assert 'numpy' not in sys.modules and 'pandas' not in sys.modules; "
-            "from wfplan.load import load_scenario; import wfplan.load; assert callable(wfplan.load); "
+            "from wfplan.scenario.load import load_scenario; import wfplan.scenario.load; assert callable(wfplan.load); "
             "assert wfplan.load.__module__ == 'wfplan'; print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.stdout.strip() == "ok", proc.stderr

@@ -659,14 +659,14 @@ class Good:
 
 
 def pound_sign_survives(d: Path) -> None:
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     notes = set(load_scenario(d).table("roles")["note"].dropna())
     assert "costs \u00a350,000 a year \u2013 est." in notes
 
 
 def formula_text_kept(d: Path) -> None:
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     assert "=SUM(A1:A2)" in set(load_scenario(d).table("roles")["name"])
 

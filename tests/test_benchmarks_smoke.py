@@ -43,7 +43,7 @@ def test_quick_functions_on_five_pcns(bench, tmp_path) -> None:
 
 def test_sweep_benchmark_times_a_sweep_and_reports_target_and_ratios() -> None:
     bench_sweep = load_script("bench_sweep")
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     target = bench_sweep.SweepCase("4 samples, 2 workers, warm", 4, 2)
     row = bench_sweep.medians([bench_sweep.run_case(bench_sweep.SweepCase("cold", 4, 1, warm_start=False),

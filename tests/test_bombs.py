@@ -23,8 +23,8 @@ from pydantic import BaseModel
 
 from tests.cli_run import invoke
 from tests.scenarios import write_scenario
-from wfplan.manifest import Manifest
-from wfplan.schema import TABLES
+from wfplan.scenario.manifest import Manifest
+from wfplan.scenario.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 1024**3
@@ -245,7 +245,7 @@ def test_a_tiny_population_in_a_target_is_refused(tmp_path: Path) -> None:
 
 
 def test_summary_json_is_strict_json(tmp_path: Path) -> None:
-    from wfplan.output import write_json
+    from wfplan.files.output import write_json
 
     path = tmp_path / "x.json"
     write_json({"a": float("inf"), "b": [float("nan"), 1.5], "c": {"d": -float("inf")}}, path)
@@ -304,7 +304,7 @@ def test_tabs_and_line_breaks_in_notes_are_kept_and_exported(tmp_path: Path) -> 
 def test_excel_writers_drop_characters_excel_cannot_hold() -> None:
     from openpyxl import Workbook
 
-    from wfplan.excel_safety import safe_text
+    from wfplan.files.excel_safety import safe_text
 
     ws = Workbook().active
     cell = safe_text(ws.cell(1, 1), "bad\x1b\x00name\x07")

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 
 from tests.excel_fixtures import FORMULA_GRAMMAR, Evaluator
 from tests.scenarios import EVIL_LABEL, EVIL_PCN, EVIL_ROLE
-from wfplan import excel_style
 from wfplan.cli import main
+from wfplan.files import excel_style
 
 ROOT = Path(__file__).resolve().parents[1]
 NW = ROOT / "data" / "norfolk_waveney"
@@ -250,8 +250,8 @@ def test_net_flow_over_more_than_the_earlier_column_is_a_value(formula_names_sce
     """Historic FTE ends in 2019/20 Q2, the year is 2021/22: the net flow runs from 2019/20 Q3 to
     2020/21 Q4, wider than the earlier column (2020/21), so it is written as a prepopulated value
     and the quarters still recalculate to the engine's figures."""
-    from wfplan import trajectory
-    from wfplan.load import load_scenario
+    from wfplan.results import trajectory
+    from wfplan.scenario.load import load_scenario
 
     scenario_dir = shutil.copytree(formula_names_scenario, tmp_path / "later")
     with (scenario_dir / "planned_flows.csv").open("a", encoding="utf-8") as handle:

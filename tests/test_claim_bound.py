@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wfplan.load import load_scenario
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import money
+from wfplan.scenario.load import load_scenario
 
 NW = Path(__file__).resolve().parents[1] / "examples" / "norfolk_waveney"
 

@@ -88,7 +88,7 @@ def test_compare_prints_no_float_noise(tmp_path):
 
 
 def test_convert_writes_scenario_toml_that_loads_back_the_same(tmp_path):
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     source = ROOT / "examples" / "what_if_pay_award"
     result, text = invoke(["convert", str(source), str(tmp_path / "flat")])
@@ -101,7 +101,7 @@ def test_convert_writes_scenario_toml_that_loads_back_the_same(tmp_path):
 def test_toml_manifest_round_trips_quotes_newlines_and_overrides():
     import tomllib
 
-    from wfplan.snapshot import toml_text
+    from wfplan.scenario.snapshot import toml_text
 
     data = {"name": 'A "quoted" name\\ with £', "description": "two\nlines\tand a tab", "extends": [],
             "source": None, "horizon": {"start": "2019/20 Q1", "end": "2020/21 Q4", "step": "quarter"},

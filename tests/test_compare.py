@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.scenarios import write_scenario
 from wfplan.cli import main
-from wfplan.output import FLOAT_FORMAT
+from wfplan.files.output import FLOAT_FORMAT
 
 SUPPLY = "role,level,area,period,max_starters\n" + "".join(
     f"fcp,system,tinysys,2022/23 Q{q},1\npa,system,tinysys,2022/23 Q{q},1\n" for q in range(1, 5))

@@ -16,8 +16,8 @@ import pytest
 
 from tests.checker import check_plan
 from tests.scenarios import TINY, write_scenario
-from wfplan.load import load_scenario
 from wfplan.pipeline import run_plan
+from wfplan.scenario.load import load_scenario
 
 NO_TARGETS = "target,role,basis,quantity,unit,by,kind,priority,penalty,hard\n"
 QUARTERS = ("2022/23 Q1", "2022/23 Q2", "2022/23 Q3", "2022/23 Q4")

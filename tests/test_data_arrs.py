@@ -2,7 +2,7 @@
 
 The CSVs are read with the ``csv`` module (blank cells are treated as missing
 keys) and every row is validated with the row models in
-:data:`wfplan.schema.TABLES`; then the published figures (the Network Contract
+:data:`wfplan.scenario.schema.TABLES`; then the published figures (the Network Contract
 DES of each year, as reported; the Agenda for Change and DDRB pay awards) are
 checked exactly, each against the row that carries it and that row's source.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from wfplan.manifest import Manifest
-from wfplan.periods import FinancialYear, Quarter
-from wfplan.schema import TABLES
+from wfplan.scenario.manifest import Manifest
+from wfplan.scenario.periods import FinancialYear, Quarter
+from wfplan.scenario.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "arrs"
 CSV_TABLES = ("roles", "arrs_years", "arrs_roles", "attrition", "transitions", "role_costs", "arrs_pots",

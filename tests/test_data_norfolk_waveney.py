@@ -1,7 +1,7 @@
 """The Norfolk and Waveney reference scenario (data/norfolk_waveney) against its sources.
 
 Reads the CSVs with the csv module, validates every row with the row models of
-:data:`wfplan.schema.TABLES`, and checks the figures against the source
+:data:`wfplan.scenario.schema.TABLES`, and checks the figures against the source
 documents.  The data cites them by title and section (users cannot open the
 project's seed copies); the line numbers in this file (``seeds/002:LINE`` =
 line LINE of the text copy of the Norfolk and Waveney STP Primary Care Strategy
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from wfplan.periods import Quarter
-from wfplan.schema import TABLES
+from wfplan.scenario.periods import Quarter
+from wfplan.scenario.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "norfolk_waveney"
 SEED_002 = Path(os.environ.get("WFPLAN_SEEDS", "/work/shared/seeds")) / "002_26916427b7ddb271.txt"
@@ -91,7 +91,7 @@ def test_every_row_validates_and_is_sourced(table):
 def test_manifest():
     with open(DATA / "scenario.toml", "rb") as fh:
         manifest = tomllib.load(fh)
-    from wfplan.manifest import Manifest
+    from wfplan.scenario.manifest import Manifest
 
     m = Manifest.model_validate(manifest)
     assert m.name == "Norfolk and Waveney (sourced reference data)"

@@ -10,11 +10,11 @@ from solvers.base import LinearProgram, Status
 from tests.checker import check_plan
 from wfplan.model.levels import LevelRecord
 from wfplan.pipeline import run_plan
-from wfplan.planner import level_lines
+from wfplan.results.summary import level_lines
+from wfplan.scenario.synth import synth_scenario
 from wfplan.solve import decompose as decompose_module
 from wfplan.solve import parts as parts_module
 from wfplan.solve.decompose import independent_parts, sub_program
-from wfplan.synth import synth_scenario
 
 
 def _program(dense: list[list[float]]) -> LinearProgram:

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from tests.cli_run import invoke
-from wfplan.load import load_scenario
 from wfplan.model.inputs import prepare
+from wfplan.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "norfolk_waveney_2026"

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from tests.scenarios import EVIL_PCN
 from wfplan.cli import main
 from wfplan.errors import ScenarioError
-from wfplan.excel_io import write_workbook
-from wfplan.excel_template import columns
-from wfplan.load import load_scenario
-from wfplan.schema import TABLES
+from wfplan.scenario.excel_io import write_workbook
+from wfplan.scenario.excel_template import columns
+from wfplan.scenario.load import load_scenario
+from wfplan.scenario.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 NW = ROOT / "data" / "norfolk_waveney"

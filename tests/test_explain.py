@@ -21,9 +21,9 @@ from tests.scenarios import write_scenario
 from wfplan.cli import main
 from wfplan.explain.diagnose import diagnose
 from wfplan.explain.marginal import CAVEAT, explain_scenario
-from wfplan.load import load_scenario
-from wfplan.overrides import apply_overrides
 from wfplan.pipeline import run_plan
+from wfplan.scenario.load import load_scenario
+from wfplan.scenario.overrides import apply_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"

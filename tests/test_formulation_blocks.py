@@ -28,10 +28,10 @@ import pytest
 from solvers import SolveOptions, get_solver
 from solvers.model_text import column_text, expression_text, row_text
 from tests.scenarios import write_scenario
-from wfplan.load import load_scenario
 from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.naming import named_program, write_model_file
+from wfplan.scenario.load import load_scenario
 
 GOLDEN = Path(__file__).parent / "golden" / "formulation"
 REGENERATE = os.environ.get("WFPLAN_REGENERATE_GOLDEN") == "1"

@@ -17,8 +17,8 @@ import pytest
 
 from tests.cli_run import invoke
 from wfplan.errors import ScenarioError
+from wfplan.files.safe_read import read_input_bytes
 from wfplan.limits import DEFAULT_MAX_INPUT_MB, max_input_bytes, set_max_input_mb
-from wfplan.safe_read import read_input_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,7 +179,7 @@ def test_a_utf8_bom_file_with_a_windows_1252_byte_is_an_error(tiny_scenario: Pat
 
 
 def test_a_whole_windows_1252_file_is_read_as_excel_saves_it(tiny_scenario: Path) -> None:
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     roles = tiny_scenario / "roles.csv"
     roles.write_bytes(roles.read_text(encoding="utf-8").replace("Physician associate,", "\u00a3 associate \u2013,")
@@ -200,7 +200,7 @@ def test_a_manifest_in_two_encodings_is_a_located_error(tiny_scenario: Path) -> 
 
 
 def _problems(scenario: Path) -> list[str]:
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     with pytest.raises(ScenarioError) as caught:
         load_scenario(scenario)

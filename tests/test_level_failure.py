@@ -10,8 +10,8 @@ import scipy.sparse as sp
 
 from solvers import SolveOptions, SolveResult, Status, get_solver
 from tests.checker import check_plan
-from wfplan.load import load_scenario
 from wfplan.pipeline import run_plan
+from wfplan.scenario.load import load_scenario
 from wfplan.solve import levels as levels_module
 
 NW = Path(__file__).resolve().parents[1] / "examples" / "norfolk_waveney"

@@ -23,9 +23,9 @@ import pytest
 
 from tests.cli_run import invoke
 from tests.scenarios import write_scenario
-from wfplan import output
 from wfplan.errors import OutputError, OutputExistsError
-from wfplan.output import atomic_directory, atomic_file, clean_stale, signals_held
+from wfplan.files import output
+from wfplan.files.output import atomic_directory, atomic_file, clean_stale, signals_held
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -225,7 +225,7 @@ def _killed_while_writing(tmp_path: Path, target: Path, kill_on_second_rename: b
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from wfplan import output
+        from wfplan.files import output
         renames = []
         real = os.rename
         def rename(a, b):
@@ -290,7 +290,7 @@ def test_signals_wait_until_a_commit_is_complete() -> None:
 
 def test_an_interrupted_run_says_truly_whether_it_changed_an_output(tmp_path: Path, williams: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from wfplan import planner
+    from wfplan.results import summary as planner
 
     def interrupted(result):  # Ctrl-C just after the plan directory was put in place
         raise KeyboardInterrupt

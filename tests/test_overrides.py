@@ -12,9 +12,9 @@ import pytest
 
 from tests.scenarios import write_scenario
 from wfplan.errors import ScenarioError
-from wfplan.load import load_scenario, read_manifest
-from wfplan.overrides import apply_overrides, shift_label
 from wfplan.scenario import Scenario
+from wfplan.scenario.load import load_scenario, read_manifest
+from wfplan.scenario.overrides import apply_overrides, shift_label
 
 ROOT = Path(__file__).resolve().parents[1]
 

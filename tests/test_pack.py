@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tests.cli_run import invoke
-from wfplan.load import load_scenario
+from wfplan.scenario.load import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 NW_YEARS = ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24")
@@ -71,7 +71,7 @@ def test_pack_page_answers_the_meetings_questions(packs):
 
 
 def test_pack_recruits_are_whole_people_adding_up_to_the_plan(nw_lp_plan):
-    from wfplan.plan_view import PlanView, recruits
+    from wfplan.results.plan_view import PlanView, recruits
 
     view = PlanView.read(nw_lp_plan)
     hires = recruits(view, "breckland")
@@ -149,7 +149,7 @@ def test_pack_screenshot_of_one_pcn_is_a_full_page(packs, tmp_path):
 
 
 def test_a_pcn_with_more_to_say_gets_smaller_type_not_a_second_page():
-    from wfplan.pack import BASE_PT, MIN_PT, PAGE_LINES, page_font_size
+    from wfplan.results.pack import BASE_PT, MIN_PT, PAGE_LINES, page_font_size
 
     assert page_font_size(PAGE_LINES * 0.8) == BASE_PT
     assert page_font_size(PAGE_LINES * 1.25) == pytest.approx(BASE_PT / 1.25)

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.cli_run import invoke
 from tests.scenarios import write_scenario
 from tests.strategies import HOSTILE_FIXED, hostile_values
-from wfplan.excel_safety import FORMULA_TRIGGERS, csv_safe, csv_text
+from wfplan.files.excel_safety import FORMULA_TRIGGERS, csv_safe, csv_text
 
 READERS: dict[str, Callable[[Path, Path], list[str]]] = {
     "report": lambda plan, tmp: ["report", str(plan), "--out", str(tmp / "r.html")],

@@ -30,8 +30,8 @@ from solvers import Status, available_solvers  # noqa: E402
 from tests.checker import check_plan
 from tests.scenarios import Base, write_scenario
 from tests.williams_reference import PUBLISHED_MIN_REDUNDANCY, YEARS, solve_williams
-from wfplan.load import load_scenario  # noqa: E402
 from wfplan.pipeline import run_plan  # noqa: E402
+from wfplan.scenario.load import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from tests.scenarios import TINY, write_scenario
-from wfplan.load import load_scenario
 from wfplan.model.inputs import prepare
+from wfplan.scenario.load import load_scenario
 
 BRECKLAND, MID = 0, 1
 FCP, PA = 0, 1

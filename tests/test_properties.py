@@ -34,8 +34,8 @@ from tests.checker import check_plan
 from tests.cli_run import invoke  # noqa: E402
 from tests.scenarios import Base, write_scenario
 from tests.strategies import GeneratedScenario, Mutation, apply, mutations, nhs_scenarios
-from wfplan.load import load_scenario  # noqa: E402
 from wfplan.pipeline import run_plan  # noqa: E402
+from wfplan.scenario.load import load_scenario  # noqa: E402
 
 pytestmark = pytest.mark.skipif("highs" not in available_solvers(), reason="HiGHS is not installed")
 

@@ -162,7 +162,7 @@ def test_report_verbose_adds_the_solver_detail(nw_lp_plan, tmp_path):
 
 
 def test_report_has_recruits_and_staff_per_pcn_and_role(nw_report, nw_lp_plan):
-    from wfplan.plan_view import PlanView, recruits
+    from wfplan.results.plan_view import PlanView, recruits
 
     text = _visible_text(nw_report.read_text(encoding="utf-8"))
     assert "Recruits over the plan (whole people)" in text and "Staff in post in March 2024 (people)" in text

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from wfplan.cli import main
-from wfplan.load import load_scenario
+from wfplan.scenario.load import load_scenario
+from wfplan.scenario.synth import synth_scenario
 from wfplan.sweep import (
     Distribution,
     SweepOptions,
@@ -23,7 +24,6 @@ from wfplan.sweep import (
     run_one,
     run_sweep,
 )
-from wfplan.synth import synth_scenario
 
 VARY = ["attrition=uniform(0.8,1.2)", "supply=normal(1,0.1)", "budget=triangular(0.9,1,1.1)"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wfplan import trajectory
-from wfplan.load import load_scenario
+from wfplan.results import trajectory
+from wfplan.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

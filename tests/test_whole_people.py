@@ -12,11 +12,11 @@ import pytest
 
 from tests.checker import check_plan
 from tests.scenarios import write_scenario
-from wfplan.load import load_scenario
 from wfplan.pipeline import run_plan
+from wfplan.scenario.load import load_scenario
+from wfplan.scenario.synth import synth_scenario
 from wfplan.solve import whole_people as whole_people_module
 from wfplan.solve.tolerances import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE
-from wfplan.synth import synth_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 WILLIAMS = ROOT / "examples" / "williams_manpower"

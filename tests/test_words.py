@@ -1,12 +1,12 @@
-"""The shared wording (wfplan.words): money, dates, goal sentences and plan status."""
+"""The shared wording (wfplan.results.words): money, dates, goal sentences and plan status."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from wfplan import words
-from wfplan.load import load_scenario
+from wfplan.results import words
+from wfplan.scenario.load import load_scenario
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -15,9 +15,7 @@ loads.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,25 +39,3 @@ def plan(scenario: Scenario | str | Path, **options: Any) -> Plan:
     from wfplan.api import plan as run
 
     return run(scenario, **options)
-
-
-_API = frozenset(__all__)
-
-
-class _Package(ModuleType):
-    """The package module, keeping ``wfplan.load`` the function above.
-
-    Python's import system sets a package attribute for every submodule it
-    imports, so ``from wfplan.load import load_scenario`` anywhere would
-    replace the function ``wfplan.load`` with the module ``wfplan.load``.
-    The module stays reachable as ``sys.modules["wfplan.load"]`` and by
-    ``from wfplan.load import ...``; the attribute stays the function.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _API and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -1,8 +1,8 @@
 """The Python API for notebooks: ``wfplan.load``, ``wfplan.plan`` and :class:`Plan`.
 
 A thin layer over the pipeline the command line uses
-(:func:`wfplan.load.load_scenario`, :func:`wfplan.pipeline.run_plan`,
-:func:`wfplan.planner.write_plan`)::
+(:func:`wfplan.scenario.load.load_scenario`, :func:`wfplan.pipeline.run_plan`,
+:func:`wfplan.results.plan_directory.write_plan`)::
 
     import wfplan
     scenario = wfplan.load("examples/norfolk_waveney")
@@ -24,7 +24,7 @@ import pandas as pd
 
 from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
-from wfplan.pipeline import PlanResult
+from wfplan.results.plan_tables import PlanResult
 from wfplan.scenario import Scenario
 
 
@@ -37,7 +37,7 @@ def load(path: str | Path) -> Scenario:
 
     Bad input raises :class:`wfplan.errors.ScenarioError`, whose ``problems``
     name file, row, column and value."""
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     return load_scenario(path)
 
@@ -103,27 +103,27 @@ class Plan:
     @property
     def summary(self) -> dict[str, object]:
         """What summary.json holds: solver, status, levels, gap, timings, totals."""
-        from wfplan.planner import plan_summary
+        from wfplan.results.summary import plan_summary
 
         return plan_summary(self.result)
 
     @property
     def status(self) -> str:
         """The status in words, e.g. ``best possible plan (proven)``."""
-        from wfplan.words import plan_status
+        from wfplan.results.words import plan_status
 
         return plan_status(self.summary)
 
     @property
     def targets(self) -> pd.DataFrame:
         """One row per target: where it is met and its worst shortfall, with a sentence."""
-        from wfplan.words import target_attainment
+        from wfplan.results.words import target_attainment
 
         return target_attainment(self.goals, self.result.scenario)
 
     def write(self, directory: str | Path, force: bool = False) -> Path:
         """Write the plan directory (as ``wfplan plan --out``; atomically, replacing only with ``force``)."""
-        from wfplan.planner import write_plan
+        from wfplan.results.plan_directory import write_plan
 
         write_plan(self.result, Path(directory), force=force)
         return Path(directory)

@@ -8,7 +8,7 @@ Data flows one way::
   ``create`` stage; the scenario's build settings travel inside the inputs);
 * :func:`wfplan.solve.solve`: every objective level, as a
   :class:`~wfplan.model.settings.SolveSettings` says;
-* :func:`wfplan.plan_io.decode`: the plan tables, every figure the
+* :func:`wfplan.results.plan_tables.decode`: the plan tables, every figure the
   formulation's named expressions at the plan.
 
 :func:`run_plan` runs them all; the command line, the Python API, sweeps,
@@ -19,7 +19,6 @@ functions, so a plan is the same whichever of them asks for it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
@@ -27,20 +26,10 @@ from wfplan.model import formulation
 from wfplan.model import inputs as model_inputs
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
 from wfplan.model.settings import SolveSettings
-from wfplan.plan_io import PlanTables, decode
 from wfplan.progress import step
+from wfplan.results.plan_tables import PlanResult, decode
 from wfplan.scenario import Scenario
-from wfplan.solve import PlanSolution, solve
-
-
-@dataclass
-class PlanResult:
-    """A planned scenario: its model, the solver's solution and the plan tables (None without a plan)."""
-
-    scenario: Scenario
-    model: Model
-    solution: PlanSolution
-    tables: PlanTables | None
+from wfplan.solve import solve
 
 
 def build_model(scenario: Scenario, integer: bool | None = None, claims: bool = True) -> Model:
@@ -66,7 +55,7 @@ def settings_for(scenario: Scenario, solver: str = DEFAULT_SOLVER, time_limit: f
 def run_plan(scenario: Scenario, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
              gap: float = DEFAULT_GAP, integer: bool | None = None, threads: int = 1, workers: int = 1,
              decompose: bool = True) -> PlanResult:
-    """Plan a scenario end to end (no files written: see :func:`wfplan.planner.write_plan`).
+    """Plan a scenario end to end (no files written: see :func:`wfplan.results.plan_directory.write_plan`).
 
     ``decompose`` solves independent parts of the model separately (the same
     plan, faster); ``workers`` processes solve them side by side.

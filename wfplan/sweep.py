@@ -211,7 +211,7 @@ def reference_bases(base: Scenario, options: SweepOptions) -> list[dict[str, Bas
 def run_one(base: Scenario, run: Run, options: SweepOptions,
             warm_bases: list[dict[str, Basis]] | None = None) -> dict[str, object]:
     """Plan one run and return its figures (small: sent back from workers)."""
-    from wfplan.plan_io import clean_solution
+    from wfplan.results.plan_tables import clean_solution
 
     started = time.perf_counter()
     model, sol = _plan(apply_factors(base, dict(run.factors)), options, warm_bases)
@@ -357,7 +357,7 @@ def write_sweep(result: SweepResult, info: dict[str, object], out_dir, force: bo
     ``timings.json`` atomically (only ``timings.json`` depends on speed)."""
     from pathlib import Path
 
-    from wfplan.output import atomic_directory, write_csv, write_json
+    from wfplan.files.output import atomic_directory, write_csv, write_json
 
     with atomic_directory(Path(out_dir), force=force) as staging:
         write_csv(result.summary, staging / "summary.csv")

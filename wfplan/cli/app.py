@@ -20,7 +20,6 @@ from typing import Any
 
 import click
 
-from wfplan import output, run_inputs
 from wfplan.errors import (
     EXIT_USER_ERROR,
     OutputError,
@@ -28,6 +27,7 @@ from wfplan.errors import (
     ScenarioWarning,
     SolverUnavailableError,
 )
+from wfplan.files import output, run_inputs
 from wfplan.limits import ENVIRONMENT_VARIABLE, set_max_input_mb
 from wfplan.message_text import terminal_safe
 from wfplan.workers import ONE_BLAS_THREAD

@@ -54,7 +54,7 @@ def explain(source: Path, out_dir: Path | None, fixed: bool, time_limit: float |
 
     For a plan directory, binding.csv is written into it (for `wfplan report` and `wfplan pack`)."""
     from wfplan.explain.commands import run_explain
-    from wfplan.plan_reader import is_plan_dir
+    from wfplan.results.plan_reader import is_plan_dir
 
     if out_dir is None and is_plan_dir(source):
         check_out(source, "directory", True, source, into_existing=["binding.csv"])  # its own binding.csv

@@ -2,7 +2,7 @@
 
 Every command that writes checks its output path first (:func:`check_out`):
 never an input of the run, never ``.``, a parent that is a file or a name too
-long (:mod:`wfplan.output_paths`); the check is repeated when the output is
+long (:mod:`wfplan.files.output_paths`); the check is repeated when the output is
 put in place, once every input (bases through ``extends``) is known.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wfplan import run_inputs
-from wfplan.output_paths import check_output_path
+from wfplan.files import run_inputs
+from wfplan.files.output_paths import check_output_path
 
 
 def note_inputs(*paths: Path) -> None:
@@ -21,8 +21,8 @@ def note_inputs(*paths: Path) -> None:
     A plan directory's inputs are its files and its ``scenario/`` (not the
     directory itself: ``explain PLAN --out PLAN`` adds binding.csv to it).
     """
-    from wfplan.load import MANIFEST_NAMES
-    from wfplan.plan_reader import is_plan_dir, plan_files
+    from wfplan.results.plan_reader import is_plan_dir, plan_files
+    from wfplan.scenario.load import MANIFEST_NAMES
 
     for path in paths:
         if is_plan_dir(path):
@@ -38,7 +38,7 @@ def note_inputs(*paths: Path) -> None:
 
 def check_out(out: Path | None, kind: str, force: bool, *inputs: Path, into_existing: list[str] | None = None,
               ) -> None:
-    """Refuse a bad output path before any work (see :mod:`wfplan.output_paths`).
+    """Refuse a bad output path before any work (see :mod:`wfplan.files.output_paths`).
 
     ``into_existing``: the command writes these files into ``out`` when it is
     an existing directory (explain, diagnose, sensitivity), so those are checked.

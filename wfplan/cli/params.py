@@ -47,8 +47,8 @@ def xlsx_path(ctx: click.Context, param: click.Parameter, value: Path | None) ->
 
 
 def year_label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A financial year given as ``2019/20`` (or as :class:`~wfplan.periods.FinancialYear` parses it), as its label."""
-    from wfplan.periods import FinancialYear, PeriodError
+    """A financial year given as ``2019/20`` (or as :class:`~wfplan.scenario.periods.FinancialYear` parses it), as its label."""
+    from wfplan.scenario.periods import FinancialYear, PeriodError
 
     if value is None:
         return None

@@ -39,9 +39,10 @@ def plan(scenario: Path, out_dir: Path, solver: str, time_limit: float | None, g
     Writes the plan (plan.csv), ARRS use (arrs.csv), goal attainment
     (goals.csv), budgets (budgets.csv), checkpoint flows and summary.json.
     """
-    from wfplan.load import load_scenario
     from wfplan.pipeline import run_plan
-    from wfplan.planner import summary_text, write_plan
+    from wfplan.results.plan_directory import write_plan
+    from wfplan.results.summary import summary_text
+    from wfplan.scenario.load import load_scenario
 
     if deterministic and time_limit is not None:
         raise click.UsageError("--deterministic cannot be combined with --time-limit (a time limit depends on speed)")
@@ -88,7 +89,7 @@ def sweep(scenario: Path, samples: int, vary: tuple[str, ...], grid: tuple[str, 
           scheduler: str | None, out_dir: Path, force: bool, relax: bool, time_limit: float | None, gap: float,
           solver: str, claims: bool) -> None:
     """Plan many variants of SCENARIO and report P10/P50/P90 of staff, shortfall, unmet demand and spend."""
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
     from wfplan.sweep import SweepOptions, parse_grid, parse_vary, report_text, run_sweep, write_sweep
 
     try:

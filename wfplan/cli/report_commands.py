@@ -26,10 +26,10 @@ def trajectory(scenario: Path, level: str, out_dir: Path | None, force: bool) ->
     SCENARIO is a scenario directory, a workbook, or a plan directory written
     by `wfplan plan` (its planned flows are used).
     """
-    from wfplan import trajectory as traj
-    from wfplan.output import atomic_directory, write_csv
-    from wfplan.plan_io import load_scenario_or_plan
-    from wfplan.report_text import rolling_table
+    from wfplan.files.output import atomic_directory, write_csv
+    from wfplan.results import trajectory as traj
+    from wfplan.results.plan_tables import load_scenario_or_plan
+    from wfplan.results.report_text import rolling_table
 
     check_out(out_dir, "directory", force, scenario)
     loaded, flows, historic = load_scenario_or_plan(scenario)
@@ -75,7 +75,7 @@ def export_checkpoint(source: Path, out_file: Path, level: str, year: str | None
     (its planned flows, plus one ARRS sheet per year). Calculated fields are
     live Excel formulas.
     """
-    from wfplan.checkpoint import export_checkpoint as run_export
+    from wfplan.results.checkpoint import export_checkpoint as run_export
 
     check_out(out_file, "file", force, source)
     result = run_export(source, out_file, level=level, year=year, force=force)
@@ -93,7 +93,7 @@ def export_checkpoint(source: Path, out_file: Path, level: str, year: str | None
 @user_errors
 def report(plan_dir: Path, out_file: Path, force: bool, verbose: bool) -> None:
     """Write a readable, printable HTML report of the plan in PLAN_DIR."""
-    from wfplan.report import write_report
+    from wfplan.results.report import write_report
 
     check_out(out_file, "file", force, plan_dir)
     write_report(plan_dir, out_file, force=force, verbose=verbose)
@@ -116,7 +116,7 @@ def pack(plan_dir: Path, pcns: tuple[str, ...], out_file: Path | None, what_ifs:
     """Write the PCN planning pack for the plan in PLAN_DIR: one printable A4-landscape page per PCN
     (ARRS money, whom to recruit and when, staff in post, targets met or missed and why, appointments,
     what-ifs, a chart with the target lines)."""
-    from wfplan.pack import write_pack
+    from wfplan.results.pack import write_pack
 
     if out_file is None:
         out_file = plan_dir / (f"pack-{pcns[0]}.html" if len(pcns) == 1 else "pack.html")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from wfplan import run_inputs
 from wfplan.cli.app import user_errors
 from wfplan.cli.output_check import check_out
 from wfplan.cli.params import scenario_arg, xlsx_path
 from wfplan.errors import EXIT_USER_ERROR, ScenarioError
+from wfplan.files import run_inputs
 
 
 @click.command()
@@ -19,8 +19,8 @@ from wfplan.errors import EXIT_USER_ERROR, ScenarioError
 @user_errors
 def validate(scenario: Path) -> None:
     """Check SCENARIO and report every problem with file, row and column."""
-    from wfplan.load import load_scenario
-    from wfplan.report_text import describe_scenario
+    from wfplan.results.report_text import describe_scenario
+    from wfplan.scenario.load import load_scenario
 
     try:
         loaded = load_scenario(scenario)
@@ -38,8 +38,8 @@ def validate(scenario: Path) -> None:
 @user_errors
 def template(xlsx: Path, force: bool) -> None:
     """Write a blank scenario workbook: a sheet per table, drop-down lists, instructions."""
-    from wfplan.excel_io import write_template
-    from wfplan.output import atomic_file
+    from wfplan.files.output import atomic_file
+    from wfplan.scenario.excel_io import write_template
 
     check_out(xlsx, "file", force)
     with atomic_file(xlsx, force=force) as staging:
@@ -57,10 +57,10 @@ def convert(src: Path, dst: Path, force: bool) -> None:
 
     Base scenarios (extends) are merged into the output.
     """
-    from wfplan.excel_io import write_workbook
-    from wfplan.load import load_scenario
-    from wfplan.output import atomic_directory, atomic_file
-    from wfplan.snapshot import write_scenario
+    from wfplan.files.output import atomic_directory, atomic_file
+    from wfplan.scenario.excel_io import write_workbook
+    from wfplan.scenario.load import load_scenario
+    from wfplan.scenario.snapshot import write_scenario
 
     kind = "file" if dst.suffix.lower() == ".xlsx" else "directory"
     check_out(dst, kind, force, src)
@@ -86,7 +86,7 @@ def convert(src: Path, dst: Path, force: bool) -> None:
 @user_errors
 def synth(pcns: int, systems: int, seed: int, out_dir: Path, force: bool) -> None:
     """Write a synthetic England-size scenario (all ARRS roles, 2020/21 to 2024/25, no real data)."""
-    from wfplan.synth import synth_scenario, write_synthetic
+    from wfplan.scenario.synth import synth_scenario, write_synthetic
 
     if pcns < systems:
         raise click.BadParameter("need at least one PCN per system", param_hint="--pcns")
@@ -108,7 +108,7 @@ def examples(out_dir: Path | None, force: bool) -> None:
     still find the data: `wfplan plan DIR/examples/norfolk_waveney --out ...`.
     """
     from wfplan.bundled import NAMES, bundled_root, bundled_scenarios, copy_bundled
-    from wfplan.output import atomic_directory
+    from wfplan.files.output import atomic_directory
 
     if out_dir is not None:
         for name in NAMES:  # a copy may not go into (or replace) what it copies

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wfplan.errors import Problem, ScenarioError
-from wfplan.load import load_scenario
-from wfplan.output import atomic_directory, files_into, write_csv
+from wfplan.files.output import atomic_directory, files_into, write_csv
+from wfplan.scenario.load import load_scenario
 
 Echo = Callable[[str], None]
 
@@ -39,7 +39,7 @@ def run_explain(path: Path, *, out_dir: Path | None, force: bool, fixed: bool, t
     """Explain a plan directory or a scenario.  ``binding.csv`` goes to ``out_dir``; without it, a plan
     directory's own (replacing an earlier explanation of the same plan), a scenario's nowhere."""
     from wfplan.explain.marginal import explain_scenario
-    from wfplan.plan_reader import is_plan_dir, read_plan_directory
+    from wfplan.results.plan_reader import is_plan_dir, read_plan_directory
 
     path = Path(path)
     if out_dir is None and is_plan_dir(path):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from solvers.base import LinearProgram
 from wfplan.model.formulation import Model
+from wfplan.results.words import ranges
 
 TOL = 1e-6
 BINDING_TOL = 1e-4
@@ -42,23 +43,6 @@ def fmt(value: float, decimals: int = 2) -> str:
 
 def money(value: float) -> str:
     return f"GBP {value:,.0f}"
-
-
-def ranges(labels: list[str], order: list[str]) -> str:
-    """Compress period labels into runs: ``2022/23 Q1 to 2022/23 Q3, 2023/24 Q1``."""
-    position = {lab: i for i, lab in enumerate(order)}
-    idx = sorted({position[lab] for lab in labels if lab in position})
-    if not idx:
-        return ""
-    runs, start, prev = [], idx[0], idx[0]
-    for i in idx[1:] + [None]:
-        if i is not None and i == prev + 1:
-            prev = i
-            continue
-        runs.append(order[start] if start == prev else f"{order[start]} to {order[prev]}")
-        if i is not None:
-            start = prev = i
-    return ", ".join(runs)
 
 
 class Names:

@@ -26,11 +26,11 @@ import pandas as pd
 
 from solvers import DEFAULT_SOLVER
 from solvers.base import DEFAULT_GAP
-from wfplan.output import FLOAT_FORMAT
-from wfplan.plan_reader import is_plan_dir, read_plan_directory
+from wfplan.files.output import FLOAT_FORMAT
+from wfplan.results.plan_reader import is_plan_dir, read_plan_directory
 from wfplan.scenario import Scenario
-from wfplan.schema import KEYS, TABLES
-from wfplan.snapshot import cell_text
+from wfplan.scenario.schema import KEYS, TABLES
+from wfplan.scenario.snapshot import cell_text
 
 PROVENANCE = ("source", "estimate", "note")
 
@@ -66,8 +66,8 @@ class Comparison:
 
     def text_lines(self, max_rows: int = 30) -> list[str]:
         """The comparison in words: totals, targets (where met), staff at the end, inputs that differ."""
-        from wfplan import words
-        from wfplan.report_text import columns_table
+        from wfplan.results import words
+        from wfplan.results.report_text import columns_table
 
         labels = self.labels
         lines = [f"comparison: {' vs '.join(labels)} (base: {labels[0]})", "", "totals over the plan:"]
@@ -117,7 +117,7 @@ class Comparison:
         return lines
 
     def write(self, directory: Path) -> None:
-        from wfplan.output import write_csv
+        from wfplan.files.output import write_csv
 
         write_csv(self.goals, directory / "goals.csv")
         write_csv(self.costs, directory / "costs.csv")
@@ -155,9 +155,9 @@ def read_plan_dir(path: Path, label: str) -> PlanRun:
 def plan_into(scenario_path: Path, directory: Path, *, solver: str = DEFAULT_SOLVER, integer: bool | None = None,
               time_limit: float | None = None, gap: float = DEFAULT_GAP) -> Path:
     """Plan a scenario (its overrides applied by loading) and write its plan directory."""
-    from wfplan.load import load_scenario
     from wfplan.pipeline import run_plan
-    from wfplan.planner import write_plan
+    from wfplan.results.plan_directory import write_plan
+    from wfplan.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)
     result = run_plan(scenario, solver=solver, time_limit=time_limit, gap=gap, integer=integer)

@@ -125,7 +125,7 @@ class Diagnosis:
         return pd.DataFrame([{c: getattr(it, c) for c in COLUMNS} for it in self.items], columns=COLUMNS)
 
     def write(self, path: Path) -> None:
-        from wfplan.output import write_csv
+        from wfplan.files.output import write_csv
 
         write_csv(self.frame(), Path(path))
 

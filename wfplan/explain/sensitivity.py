@@ -1,7 +1,7 @@
 """Sensitivity runs: re-plan across a range of one parameter and tabulate key figures.
 
 A parameter is a scale factor on a group of input columns (applied with
-:mod:`wfplan.overrides`, so every run is a validated scenario):
+:mod:`wfplan.scenario.overrides`, so every run is a validated scenario):
 
 =========================  =====================================================
 ``supply``                 supply ``max_starters`` (``supply:ROLE`` one role)
@@ -112,8 +112,8 @@ class Sensitivity:
     def text_lines(self, width: int = WIDTH) -> list[str]:
         """One row per figure (plan, each target, demand, cost, claims, staff at the end), one column per
         value of the parameter, wrapped into blocks of columns so that no line is wider than ``width``."""
-        from wfplan import words
-        from wfplan.report_text import columns_table
+        from wfplan.results import words
+        from wfplan.results.report_text import columns_table
 
         name, _, selector = self.param.partition(":")
         what = PARAM_WORDS.get(name, name) + (f" ({selector})" if selector else "")
@@ -137,7 +137,7 @@ class Sensitivity:
 
 def _labels(scenario: Scenario, table: pd.DataFrame) -> dict[str, str]:
     """The figures shown on the console, in words, in display order."""
-    from wfplan import words
+    from wfplan.results import words
 
     targets = words.scenario_targets(scenario)
     roles = scenario.table("roles")
@@ -162,10 +162,10 @@ def _labels(scenario: Scenario, table: pd.DataFrame) -> dict[str, str]:
 def run_sensitivity(scenario: Scenario, param: str, values: list[float], *, solver: str = DEFAULT_SOLVER,
                     integer: bool | None = None, time_limit: float | None = None, gap: float = DEFAULT_GAP,
                     echo=None) -> Sensitivity:
-    from wfplan import words
-    from wfplan.overrides import apply_overrides
     from wfplan.pipeline import run_plan
-    from wfplan.planner import plan_summary
+    from wfplan.results import words
+    from wfplan.results.summary import plan_summary
+    from wfplan.scenario.overrides import apply_overrides
 
     rows = []
     for value in values:

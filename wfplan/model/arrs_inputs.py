@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wfplan.periods import FinancialYear, Horizon, Quarter
 from wfplan.scenario import Scenario
+from wfplan.scenario.periods import FinancialYear, Horizon, Quarter
 
 
 def arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wfplan.periods import Horizon
 from wfplan.scenario import Scenario
+from wfplan.scenario.periods import Horizon
 
 
 @dataclass

@@ -19,8 +19,8 @@ from wfplan.model.arrs_inputs import arrs_rules_by_period, arrs_terms, cost_by_p
 from wfplan.model.goal_inputs import TargetCells, expand_demand, expand_targets
 from wfplan.model.known_people import courses_in_progress, planned_leavers_by_period, stock_at
 from wfplan.model.settings import BuildSettings
-from wfplan.periods import Horizon, Quarter
 from wfplan.scenario import Scenario
+from wfplan.scenario.periods import Horizon, Quarter
 
 
 @dataclass

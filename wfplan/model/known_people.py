@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wfplan.periods import Horizon
 from wfplan.scenario import Scenario
+from wfplan.scenario.periods import Horizon
 
 
 def largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:

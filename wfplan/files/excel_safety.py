@@ -10,7 +10,7 @@ a cell as a formula (formula injection, e.g. ``=HYPERLINK(...)`` or
   starts with one of those characters, also sets the cell's quote prefix
   (the apostrophe Excel shows), so that editing the cell in Excel keeps it
   text.  Characters an Excel cell cannot hold are dropped
-  (:func:`wfplan.names.excel_safe`) rather than crash the writer.
+  (:func:`wfplan.files.names.excel_safe`) rather than crash the writer.
 * CSVs for people (``plan.csv``, ``goals.csv``, trajectories, comparisons):
   :func:`csv_safe` writes such text with a leading apostrophe
   (``'=HYPERLINK(...)``), which spreadsheets show as text; text that already
@@ -28,7 +28,7 @@ import re
 
 from openpyxl.cell.cell import Cell
 
-from wfplan.names import excel_safe
+from wfplan.files.names import excel_safe
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet read text as a formula."""

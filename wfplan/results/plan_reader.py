@@ -16,9 +16,9 @@ file, row, column and value, never a traceback:
   with the scenario's own row models and cross-checks (roles, areas, flows);
 * when the summary says the plan was solved, those files must all be there.
 
-Every file is read with :func:`wfplan.safe_read.read_input_bytes` (regular
+Every file is read with :func:`wfplan.files.safe_read.read_input_bytes` (regular
 files only, bounded size), and text cells undo the apostrophe that
-:func:`wfplan.excel_safety.csv_safe` put before formula-like text.
+:func:`wfplan.files.excel_safety.csv_safe` put before formula-like text.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wfplan.errors import Problem, ScenarioError, display_path
-from wfplan.excel_safety import csv_text
+from wfplan.files.excel_safety import csv_text
+from wfplan.files.safe_read import read_input_bytes
+from wfplan.files.structured_text import parse_document
 from wfplan.limits import MAX_MANIFEST_BYTES, MAX_PROBLEMS
-from wfplan.safe_read import read_input_bytes
 from wfplan.scenario import Scenario
-from wfplan.structured_text import parse_document
-from wfplan.tables import UndecodableText, capped, decode_text
+from wfplan.scenario.tables import UndecodableText, capped, decode_text
 
 PLAN_MARKER = "summary.json"
 SOLVED = ("optimal", "feasible")
@@ -223,7 +223,7 @@ def read_plan_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
 
 def _known_values(name: str, scenario: Scenario) -> dict[str, set[str]]:
     """The values each identifying column of a plan table may take, from the plan's scenario."""
-    from wfplan.column_types import StaffGroup
+    from wfplan.scenario.column_types import StaffGroup
 
     years = {scenario.horizon.year_of(p) for p in scenario.horizon.periods} if scenario.horizon else set()
     periods = set(scenario.horizon.labels) if scenario.horizon else set()
@@ -261,7 +261,7 @@ def read_plan_directory(path: Path | str, tables: tuple[str, ...] = tuple(PLAN_T
     if not is_plan_dir(path):
         raise ScenarioError(Problem(shown, "not a plan directory (no summary.json and scenario/): write one "
                                            "with `wfplan plan SCENARIO --out DIR`"))
-    from wfplan.load import load_scenario
+    from wfplan.scenario.load import load_scenario
 
     summary = read_summary(path / PLAN_MARKER)
     scenario = load_scenario(path / "scenario")
@@ -293,8 +293,8 @@ def read_plan_flows(plan: PlanDirectory) -> tuple[Scenario, pd.DataFrame, pd.Dat
     The three files are validated with the scenario's row models and, with the
     scenario's other tables, by the scenario's cross-checks.
     """
-    from wfplan.schema import TABLES
-    from wfplan.tables import read_csv_table
+    from wfplan.scenario.schema import TABLES
+    from wfplan.scenario.tables import read_csv_table
 
     problems: list[Problem] = []
     rows = {}

@@ -30,11 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from wfplan import words
-from wfplan.charts import staff_with_targets
 from wfplan.errors import Problem, ScenarioError, display_path
 from wfplan.message_text import html_text
-from wfplan.plan_view import (
+from wfplan.results import words
+from wfplan.results.charts import staff_with_targets
+from wfplan.results.plan_view import (
     PlanView,
     arrs_years,
     demand_share,
@@ -346,7 +346,7 @@ def build_pack(plan_dir: Path, pcns: list[str] | None = None, what_ifs: list[Pat
 def write_pack(plan_dir: Path, out: Path, pcns: list[str] | None = None, what_ifs: list[Path] | None = None,
                force: bool = False, verbose: bool = False) -> None:
     """Write the pack atomically."""
-    from wfplan.output import atomic_file
+    from wfplan.files.output import atomic_file
 
     text = build_pack(plan_dir, pcns, what_ifs, verbose)
     with atomic_file(out, force=force) as staging:

@@ -2,15 +2,15 @@
 
 A scenario is a directory with ``scenario.toml`` (or ``scenario.yaml``) and CSV
 tables, or an Excel workbook with one sheet per table (see
-:mod:`wfplan.excel_io`).  ``extends`` names base scenario directories: their
+:mod:`wfplan.scenario.excel_io`).  ``extends`` names base scenario directories: their
 tables are loaded first and a table in the derived scenario replaces the
 base's table of the same name as a whole.
 
 What is read is confined and bounded: table files, named in the manifest or
 by default (``supply.csv``), must lie inside their scenario directory (a
 symbolic link may not lead out, and one that leads nowhere is an error);
-only regular files of bounded size are read (:mod:`wfplan.safe_read`); the
-manifest is parsed within the bounds of :mod:`wfplan.structured_text`; and
+only regular files of bounded size are read (:mod:`wfplan.files.safe_read`); the
+manifest is parsed within the bounds of :mod:`wfplan.files.structured_text`; and
 ``extends`` chains are at most :data:`~wfplan.limits.MAX_EXTENDS_DEPTH` deep.
 A CSV file that is not read (``demnad.csv``, ``Demand.csv``) gives a
 :class:`~wfplan.errors.ScenarioWarning`: planning without a table the user
@@ -33,16 +33,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from wfplan import run_inputs
 from wfplan.errors import Problem, ScenarioError, ScenarioWarning, display_path
+from wfplan.files import run_inputs
+from wfplan.files.safe_read import confinement_problem, inside, read_input_bytes
+from wfplan.files.structured_text import parse_document
 from wfplan.limits import MAX_EXTENDS_DEPTH, MAX_MANIFEST_BYTES, MAX_SCENARIO_LAYERS, max_scenario_rows
-from wfplan.manifest import Manifest
-from wfplan.overrides import apply_overrides
-from wfplan.safe_read import confinement_problem, inside, read_input_bytes
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES
-from wfplan.structured_text import parse_document
-from wfplan.tables import Located, UndecodableText, capped, collect_csv_table, decode_text
+from wfplan.scenario.manifest import Manifest
+from wfplan.scenario.overrides import apply_overrides
+from wfplan.scenario.schema import TABLES
+from wfplan.scenario.tables import Located, UndecodableText, capped, collect_csv_table, decode_text
 
 MANIFEST_NAMES = ("scenario.toml", "scenario.yaml", "scenario.yml")
 MAX_FILE_WARNINGS = 20
@@ -73,7 +73,7 @@ def find_manifest(directory: Path) -> Path:
 
 def read_manifest(path: Path) -> Manifest:
     """Parse a TOML or YAML manifest (YAML with the safe loader only), within the bounds of
-    :mod:`wfplan.structured_text`."""
+    :mod:`wfplan.files.structured_text`."""
     shown = display_path(path)
     data_bytes = read_input_bytes(path, shown, limit=MAX_MANIFEST_BYTES)
     try:
@@ -263,7 +263,7 @@ def load_scenario(path: Path | str) -> Scenario:
         raise ScenarioError(Problem(str(path), "does not exist: expected a scenario directory"))
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            from wfplan.excel_io import read_workbook
+            from wfplan.scenario.excel_io import read_workbook
         except ImportError:
             raise ScenarioError(Problem(display_path(path), "Excel workbooks are not supported in this "
                                         "version: save each sheet as a CSV table in a scenario directory")) from None

@@ -27,13 +27,13 @@ from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from wfplan import excel_style as st
-from wfplan import trajectory as tj
 from wfplan.errors import Problem, ScenarioError, display_path
-from wfplan.periods import FinancialYear, PeriodError, Quarter, parse_span
-from wfplan.plan_io import load_scenario_or_plan
-from wfplan.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
+from wfplan.files import excel_style as st
+from wfplan.results import trajectory as tj
+from wfplan.results.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
+from wfplan.results.plan_tables import load_scenario_or_plan
 from wfplan.scenario import Scenario
+from wfplan.scenario.periods import FinancialYear, PeriodError, Quarter, parse_span
 
 CATEGORY = {"GP": "GP", "Nurses": "Clinical", "Direct Patient Care": "Clinical",
             "Physician Associates": "Clinical", "Pharmacists": "Clinical", "Admin": "Non Clinical"}
@@ -347,7 +347,7 @@ def build_checkpoint(path: Path, level: str = "system", year: str | None = None)
 def export_checkpoint(path: Path, out: Path, level: str = "system", year: str | None = None,
                       force: bool = False) -> CheckpointResult:
     """Write the checkpoint workbook to ``out`` atomically."""
-    from wfplan.output import atomic_file
+    from wfplan.files.output import atomic_file
 
     wb, result = build_checkpoint(path, level=level, year=year)
     with atomic_file(out, force=force) as staging:

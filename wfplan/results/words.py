@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from wfplan.model import levels
-from wfplan.periods import FinancialYear, PeriodError, Quarter
+from wfplan.scenario.periods import FinancialYear, PeriodError, Quarter
 
 MONTH_ENDING = ("June", "September", "December", "March")
 """The month each financial-year quarter ends in (Q1 = Apr-Jun ... Q4 = Jan-Mar)."""
@@ -365,3 +365,20 @@ def plan_status_short(summary: Mapping[str, object]) -> str:
 
 def plan_found(summary: Mapping[str, object]) -> bool:
     return str(summary.get("status")) in ("optimal", "feasible")
+
+
+def ranges(labels: list[str], order: list[str]) -> str:
+    """Compress period labels into runs: ``2022/23 Q1 to 2022/23 Q3, 2023/24 Q1``."""
+    position = {lab: i for i, lab in enumerate(order)}
+    idx = sorted({position[lab] for lab in labels if lab in position})
+    if not idx:
+        return ""
+    runs, start, prev = [], idx[0], idx[0]
+    for i in idx[1:] + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        runs.append(order[start] if start == prev else f"{order[start]} to {order[prev]}")
+        if i is not None:
+            start = prev = i
+    return ", ".join(runs)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from wfplan.column_types import Level
 from wfplan.errors import Problem
 from wfplan.limits import MAX_PROBLEMS
-from wfplan.manifest import Manifest
-from wfplan.periods import FinancialYear, Horizon, PeriodError, Quarter
-from wfplan.schema import KEYS
-from wfplan.tables import Located
+from wfplan.scenario.column_types import Level
+from wfplan.scenario.manifest import Manifest
+from wfplan.scenario.periods import FinancialYear, Horizon, PeriodError, Quarter
+from wfplan.scenario.schema import KEYS
+from wfplan.scenario.tables import Located
 
 
 class ScenarioView(Protocol):

@@ -1,6 +1,6 @@
 """Helpers for scenario workbooks: column descriptions, drop-down lists, instructions.
 
-Everything here is derived from the row models in :mod:`wfplan.schema`, so
+Everything here is derived from the row models in :mod:`wfplan.scenario.schema`, so
 the workbook template cannot drift from what the loader accepts: the
 instructions sheet lists each table's columns with what they expect, and
 drop-down lists (data validation) offer roles, PCNs, places, inflow sources,
@@ -23,9 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from wfplan import excel_style as st
-from wfplan.periods import FinancialYear
-from wfplan.schema import TABLES, Row
+from wfplan.files import excel_style as st
+from wfplan.scenario.periods import FinancialYear
+from wfplan.scenario.schema import TABLES, Row
 
 PROVENANCE = ("source", "estimate", "note")
 FIRST_YEAR, LAST_YEAR = 2017, 2029

@@ -15,7 +15,7 @@ and the part:
 * more than :data:`~wfplan.limits.MAX_WORKBOOK_CELLS` cells and rows in its
   sheets, counted in the XML at C speed before openpyxl parses any of it.
 
-Each sheet's used range is bounded while reading (:mod:`wfplan.excel_io`).
+Each sheet's used range is bounded while reading (:mod:`wfplan.scenario.excel_io`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ import zipfile
 import zlib
 
 from wfplan.errors import Problem, ScenarioError
-from wfplan.limits import ENVIRONMENT_VARIABLE, MAX_WORKBOOK_CELLS, MAX_WORKBOOK_MEMBERS, max_input_bytes
+from wfplan.limits import (
+    ENVIRONMENT_VARIABLE,
+    MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_MEMBERS,
+    max_input_bytes,
+)
 
 UNPACK_FACTOR = 4
 """A workbook may unpack to this many times the input size limit (XML compresses about 10:1)."""

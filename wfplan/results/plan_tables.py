@@ -1,18 +1,7 @@
-"""Turn a solved model into the plan's tables, and write / read plan directories.
-
-A plan directory holds:
-
-* ``plan.csv``: PCN x role x period: starters (by source), leavers (expected
-  attrition), planned leavers (known, on their dates), releases,
-  transitions, staff in post (headcount and FTE), recruits through a route
-  that is not ARRS-claimable and those of them in post, cost, ARRS claim;
-* ``arrs.csv``: entitlement, claims and headroom per PCN and year (the main
-  ARRS sum), and the ring-fenced pots' entitlement and claims;
-* ``goals.csv``: each target and demand goal: required, achieved, shortfall;
-* ``budgets.csv``: spend against each named budget;
-* ``planned_flows.csv``, ``flow_types.csv``, ``historic_fte.csv``: the plan as
-  checkpoint flows, so ``wfplan trajectory PLAN_DIR`` gives its trajectory;
-* ``scenario/``: the exact validated inputs; ``summary.json``.
+"""Turn a solved model into the plan's tables (what ``plan.csv``, ``arrs.csv``,
+``goals.csv``, ``budgets.csv`` and the checkpoint flows hold; see
+:mod:`wfplan.results.plan_directory`).  Every figure is the formulation's own
+variable or named expression at the plan.
 """
 
 from __future__ import annotations
@@ -23,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfplan.headroom import unused_reasons
 from wfplan.model.formulation import Model
+from wfplan.results.headroom import unused_reasons
+from wfplan.scenario import Scenario
 from wfplan.solve import PlanSolution
 
 SHORTFALL_NOISE = 1e-4
@@ -40,6 +30,16 @@ class PlanTables:
     flows: pd.DataFrame
     flow_types: pd.DataFrame
     historic: pd.DataFrame
+
+
+@dataclass
+class PlanResult:
+    """A planned scenario: its model, the solver's solution and the plan tables (None without a plan)."""
+
+    scenario: Scenario
+    model: Model
+    solution: PlanSolution
+    tables: PlanTables | None
 
 
 def clean_solution(lp, x: np.ndarray) -> np.ndarray:
@@ -220,9 +220,9 @@ def _flows(inputs, plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def load_scenario_or_plan(path: Path) -> tuple[object, pd.DataFrame | None, pd.DataFrame | None]:
     """A scenario (its own flows) or a plan directory (the plan's flows), validated
-    (:mod:`wfplan.plan_reader`: a damaged plan directory is a located error)."""
-    from wfplan.load import load_scenario
-    from wfplan.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
+    (:mod:`wfplan.results.plan_reader`: a damaged plan directory is a located error)."""
+    from wfplan.results.plan_reader import is_plan_dir, read_plan_directory, read_plan_flows
+    from wfplan.scenario.load import load_scenario
 
     path = Path(path)
     if is_plan_dir(path):

@@ -3,7 +3,7 @@
 This module is the single place that says what a scenario may contain.  A
 scenario is a directory holding ``scenario.toml`` (or ``.yaml``) and tidy CSV
 tables named after the keys of :data:`TABLES`.  Each CSV row is validated
-against the row model below; the loader (:mod:`wfplan.load`) turns pydantic's
+against the row model below; the loader (:mod:`wfplan.scenario.load`) turns pydantic's
 errors into file/row/column messages.
 
 Conventions shared by every table:
@@ -18,8 +18,8 @@ Conventions shared by every table:
   ``area`` (the id at that level; the system id for ``system``).
 * Money is GBP per year unless a column says otherwise; rates are fractions.
 
-The column types (and their bounds) are in :mod:`wfplan.column_types`, the
-manifest in :mod:`wfplan.manifest`.  The row models stay together in this one
+The column types (and their bounds) are in :mod:`wfplan.scenario.column_types`, the
+manifest in :mod:`wfplan.scenario.manifest`.  The row models stay together in this one
 module, over the ~400-line bound: tables name each other's keys (a PCN's
 place, a flow's role, a target's area), so one table is read beside the
 others, and :data:`TABLES` and :data:`KEYS` list them all in one place.
@@ -31,7 +31,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from wfplan.column_types import (
+from wfplan.scenario.column_types import (
     AnnualGrowth,
     AppointmentsPerPatient,
     Capacity,

@@ -6,8 +6,8 @@ import textwrap
 
 import pandas as pd
 
+from wfplan.results.trajectory import Trajectory
 from wfplan.scenario import Scenario
-from wfplan.trajectory import Trajectory
 
 
 def describe_scenario(scenario: Scenario) -> str:

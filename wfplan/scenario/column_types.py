@@ -1,7 +1,7 @@
 """The column types of the scenario tables: ids, text, numbers within sane ranges, period labels, levels.
 
-Every column of a row model (:mod:`wfplan.schema`) and of the manifest
-(:mod:`wfplan.manifest`) has one of these types, so a bound is written once:
+Every column of a row model (:mod:`wfplan.scenario.schema`) and of the manifest
+(:mod:`wfplan.scenario.manifest`) has one of these types, so a bound is written once:
 a number outside its range, a nonzero number too small to mean anything, an
 id with odd characters or a period that is not one are located errors when a
 row is validated.  Blank cells of optional columns are None.
@@ -15,8 +15,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from wfplan.names import check_free_text, check_name
-from wfplan.periods import FinancialYear, Quarter, parse_span
+from wfplan.files.names import check_free_text, check_name
+from wfplan.scenario.periods import FinancialYear, Quarter, parse_span
 
 
 class StaffGroup(StrEnum):
@@ -130,7 +130,7 @@ def _bounded(high: float, optional: bool = False) -> object:
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Text = Annotated[str, Field(max_length=500), AfterValidator(check_name)]
-"""A name or label: at most 500 characters, no control characters (:mod:`wfplan.names`)."""
+"""A name or label: at most 500 characters, no control characters (:mod:`wfplan.files.names`)."""
 OptText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=5000),
                     AfterValidator(check_free_text)]
 """Free text (source, note): at most 5,000 characters; tabs and line breaks but no other controls."""

@@ -1,17 +1,13 @@
-"""What a plan says: ``summary.json`` (:func:`plan_summary`), the console summary in
-plain words (:func:`summary_text`), and the one place plan directories are
-written (:func:`write_plan`).  The plan itself comes from :mod:`wfplan.pipeline`.
+"""What a plan says: ``summary.json`` (:func:`plan_summary`) and the console summary in
+plain words (:func:`summary_text`).  The plan itself comes from :mod:`wfplan.pipeline`;
+its directory is written by :mod:`wfplan.results.plan_directory`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from wfplan import words
 from wfplan.model import formulation, levels
-from wfplan.output import atomic_directory, write_csv, write_json
-from wfplan.pipeline import PlanResult
-from wfplan.snapshot import write_scenario
+from wfplan.results import words
+from wfplan.results.plan_tables import PlanResult
 
 
 def plan_summary(result: PlanResult) -> dict[str, object]:
@@ -59,32 +55,6 @@ def plan_summary(result: PlanResult) -> dict[str, object]:
             "budget_overrun": round(float(tables.budgets["overrun"].sum()), 2),
         }
     return summary
-
-
-TIMING_KEYS = ("build_seconds", "solve_seconds")
-
-
-def write_plan(result: PlanResult, out_dir: Path, force: bool = False, deterministic: bool = False) -> None:
-    """Write the plan directory atomically (see :mod:`wfplan.plan_io` for its files).
-
-    ``deterministic`` moves the timings out of ``summary.json`` into
-    ``timings.json`` so that every other file is byte-identical between runs.
-    """
-    summary = plan_summary(result)
-    with atomic_directory(out_dir, force=force) as staging:
-        write_scenario(result.scenario, staging / "scenario")
-        tables = result.tables
-        if tables is not None:
-            write_csv(tables.plan, staging / "plan.csv")
-            write_csv(tables.arrs, staging / "arrs.csv")
-            write_csv(tables.goals, staging / "goals.csv")
-            write_csv(tables.budgets, staging / "budgets.csv")
-            write_csv(tables.flows, staging / "planned_flows.csv")
-            write_csv(tables.flow_types, staging / "flow_types.csv")
-            write_csv(tables.historic, staging / "historic_fte.csv")
-        if deterministic:
-            write_json({k: summary.pop(k) for k in TIMING_KEYS}, staging / "timings.json")
-        write_json(summary, staging / "summary.json")
 
 
 def level_lines(summary: dict[str, object]) -> list[str]:

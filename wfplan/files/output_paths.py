@@ -4,7 +4,7 @@ Refused, each with exit 2 and a message naming the path and the problem:
 
 * an output that is, contains or is inside an input of the run (the
   scenario, a directory it ``extends``, a table, a plan-directory file:
-  :mod:`wfplan.run_inputs`): ``plan SCEN --out SCEN --force`` would replace
+  :mod:`wfplan.files.run_inputs`): ``plan SCEN --out SCEN --force`` would replace
   the inputs with the plan;
 * the current directory, one of its parents, a file-system root or the home
   directory (``--out .``, ``--out ..``, ``--out ~``);
@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wfplan import run_inputs
 from wfplan.errors import OutputError, OutputExistsError
+from wfplan.files import run_inputs
 
 DEFAULT_NAME_MAX = 255
 

@@ -5,7 +5,7 @@ text (a pound sign saved by Excel), blank trailing rows, stray whitespace.
 Decoding is strict: a file is UTF-8, or else wholly Windows-1252 (what
 Excel's "CSV" saves); a file that mixes the two (text pasted from two
 sources) is an error at the first byte that is not UTF-8, never mojibake.
-Each row is validated with its pydantic row model from :mod:`wfplan.schema`;
+Each row is validated with its pydantic row model from :mod:`wfplan.scenario.schema`;
 errors become :class:`~wfplan.errors.Problem` with file, row, column and value.
 """
 
@@ -22,9 +22,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from wfplan.errors import Problem, ScenarioError
+from wfplan.files.safe_read import read_input_bytes
 from wfplan.limits import MAX_PROBLEMS, MAX_TABLE_COLUMNS, max_scenario_rows
-from wfplan.safe_read import read_input_bytes
-from wfplan.schema import Row
+from wfplan.scenario.schema import Row
 
 UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
@@ -210,7 +210,7 @@ def collect_csv_table(path: Path, model: type[Row], display: str,
     parsed, so a large table's raw text is never held whole.
 
     ``cell`` maps each data cell's text before validation (plan directories'
-    CSVs undo the apostrophe :func:`wfplan.excel_safety.csv_safe` added).
+    CSVs undo the apostrophe :func:`wfplan.files.excel_safety.csv_safe` added).
     More than ``max_rows`` rows (default :func:`~wfplan.limits.max_scenario_rows`)
     is an error and stops the reading: memory and time grow with the rows validated.
     """

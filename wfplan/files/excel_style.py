@@ -3,7 +3,7 @@
 The GPFV trajectory template marks each cell as a *Calculated Field*, a
 *Prepopulated Cell* or a cell to *Enter Data in* (``seeds/002:1837-1839``).
 The helpers here apply those fills, write headers and the legend, and route
-every text cell through :func:`wfplan.excel_safety.safe_text`.
+every text cell through :func:`wfplan.files.excel_safety.safe_text`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from wfplan.excel_safety import safe_text
+from wfplan.files.excel_safety import safe_text
 
 CALCULATED = PatternFill("solid", fgColor="D9D9D9")
 PREPOPULATED = PatternFill("solid", fgColor="DDEBF7")

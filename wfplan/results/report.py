@@ -1,9 +1,9 @@
 """A planning report people can read: one self-contained HTML file (``wfplan report``).
 
-From a plan directory (read by :class:`wfplan.plan_view.PlanView`: ``summary.json``,
+From a plan directory (read by :class:`wfplan.results.plan_view.PlanView`: ``summary.json``,
 ``plan.csv``, ``arrs.csv``, ``goals.csv``, ``budgets.csv``, optional
 ``binding.csv`` and the exact inputs in ``scenario/``): the plan's status and
-headline figures in words (:mod:`wfplan.words`; solver detail only with
+headline figures in words (:mod:`wfplan.results.words`; solver detail only with
 ``verbose``), staff-in-post trajectories by staff group and by role with the
 target lines (inline SVG charts), recruits and staff by PCN and role, staff
 per 10,000 weighted patients by PCN, ARRS budget use and headroom per PCN and
@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfplan import words
-from wfplan.charts import small_multiples, staff_with_targets
 from wfplan.message_text import html_text
-from wfplan.plan_view import PlanView, area_name, limits_reached, recruits, summarise_limits
+from wfplan.results import words
+from wfplan.results.charts import small_multiples, staff_with_targets
+from wfplan.results.plan_view import PlanView, area_name, limits_reached, recruits, summarise_limits
+from wfplan.results.trajectory import GROUP_ORDER
 from wfplan.scenario import Scenario
-from wfplan.trajectory import GROUP_ORDER
 
 MAX_ROWS = 60
 CSS = """
@@ -379,7 +379,7 @@ def build_report(plan_dir: Path, verbose: bool = False) -> str:
 
 def write_report(plan_dir: Path, out: Path, force: bool = False, verbose: bool = False) -> None:
     """Write the report atomically."""
-    from wfplan.output import atomic_file
+    from wfplan.files.output import atomic_file
 
     text = build_report(plan_dir, verbose)
     with atomic_file(out, force=force) as staging:

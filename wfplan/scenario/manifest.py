@@ -1,8 +1,8 @@
 """``scenario.toml``: the manifest that names a scenario, its bases, horizon, tables and settings.
 
-The row models of its tables are in :mod:`wfplan.schema`; the manifest is
-read by :func:`wfplan.load.read_manifest` (or from a workbook's ``scenario``
-sheet, :mod:`wfplan.excel_io`).
+The row models of its tables are in :mod:`wfplan.scenario.schema`; the manifest is
+read by :func:`wfplan.scenario.load.read_manifest` (or from a workbook's ``scenario``
+sheet, :mod:`wfplan.scenario.excel_io`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from wfplan.column_types import Description, OptPeople, OptText, PeriodLabel, Text, Weight
-from wfplan.periods import FinancialYear, Quarter
+from wfplan.scenario.column_types import Description, OptPeople, OptText, PeriodLabel, Text, Weight
+from wfplan.scenario.periods import FinancialYear, Quarter
 
 
 class Horizon(BaseModel):

@@ -20,12 +20,12 @@ outputs intact and never a half-written directory.
   run killed mid-swap had moved aside.
 * **Permissions follow the umask**, as for any file the user creates
   (staging directories are created owner-only).
-* The target path is checked first (:mod:`wfplan.output_paths`): never an
+* The target path is checked first (:mod:`wfplan.files.output_paths`): never an
   input of the run, never ``.``, a parent that is a file, a name too long.
 
 CSV and JSON are written with fixed ordering and number formats so the same
 inputs give byte-identical files.  CSVs for people never hold active
-formula text (:func:`wfplan.excel_safety.csv_safe`), and JSON never holds a
+formula text (:func:`wfplan.files.excel_safety.csv_safe`), and JSON never holds a
 bare ``NaN`` or ``Infinity`` (written as ``null``).
 """
 
@@ -50,8 +50,8 @@ from pathlib import Path
 import pandas as pd
 
 from wfplan.errors import OutputError, OutputExistsError
-from wfplan.excel_safety import csv_safe
-from wfplan.output_paths import check_not_an_input, check_output_path
+from wfplan.files.excel_safety import csv_safe
+from wfplan.files.output_paths import check_not_an_input, check_output_path
 
 FLOAT_FORMAT = "%.12g"
 """12 significant digits: money to the penny up to GBP 1bn, WTE to 1e-9; fixed, so runs compare byte for byte."""
@@ -326,7 +326,7 @@ def write_csv(frame: pd.DataFrame, path: Path, people: bool = True) -> None:
 
     ``people`` (the default: plans, goals, trajectories, reports) neutralises
     text that a spreadsheet would run as a formula (:func:`csv_safe`);
-    readers of wfplan's own CSVs undo it (:func:`wfplan.excel_safety.csv_text`).
+    readers of wfplan's own CSVs undo it (:func:`wfplan.files.excel_safety.csv_text`).
     """
     if people:
         frame = frame.copy()

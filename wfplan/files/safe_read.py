@@ -6,7 +6,7 @@ without blocking, refuses anything but a regular file (FIFO, socket,
 device, directory), refuses a file larger than
 :func:`wfplan.limits.max_input_bytes` before reading it, and never reads
 more than that even if the file grows meanwhile.  Every file read is
-recorded in :mod:`wfplan.run_inputs`, so no output of the run can replace it.
+recorded in :mod:`wfplan.files.run_inputs`, so no output of the run can replace it.
 :func:`confinement_problem` says why a name in a directory may not be read:
 a symbolic link that leads out of the directory, or to nothing.
 """
@@ -18,8 +18,8 @@ import os
 import stat
 from pathlib import Path
 
-from wfplan import run_inputs
 from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan.files import run_inputs
 from wfplan.limits import ENVIRONMENT_VARIABLE, max_input_bytes
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),

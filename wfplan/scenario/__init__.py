@@ -3,7 +3,7 @@
 :meth:`Scenario.build` is the last validation step of loading: every reference
 between tables (a PCN's place, a flow's role, a target's area...) is checked,
 keys are unique, ARRS years have no gaps, and dated rows fall inside the
-horizon (:mod:`wfplan.scenario_checks`).  After that, the rest of wfplan may
+horizon (:mod:`wfplan.scenario.checks`).  After that, the rest of wfplan may
 trust the data.
 """
 
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from wfplan.column_types import Level
 from wfplan.errors import Problem, ScenarioError
-from wfplan.manifest import Manifest
-from wfplan.periods import FinancialYear, Horizon, Quarter
-from wfplan.scenario_checks import cross_table_problems
-from wfplan.schema import TABLES
-from wfplan.tables import Located
+from wfplan.scenario.checks import cross_table_problems
+from wfplan.scenario.column_types import Level
+from wfplan.scenario.manifest import Manifest
+from wfplan.scenario.periods import FinancialYear, Horizon, Quarter
+from wfplan.scenario.schema import TABLES
+from wfplan.scenario.tables import Located
 
 
 @dataclass
@@ -152,6 +152,6 @@ class Scenario:
     # --- validation ---------------------------------------------------------
 
     def check(self, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
-        """Every cross-table problem (:func:`wfplan.scenario_checks.cross_table_problems`).  ``incomplete``
+        """Every cross-table problem (:func:`wfplan.scenario.checks.cross_table_problems`).  ``incomplete``
         names tables some of whose rows could not be read: references into them are not checked."""
         return cross_table_problems(self, incomplete)

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wfplan.column_types import StaffGroup
-from wfplan.periods import FinancialYear, Quarter, parse_span, span_label
 from wfplan.scenario import Scenario
+from wfplan.scenario.column_types import StaffGroup
+from wfplan.scenario.periods import FinancialYear, Quarter, parse_span, span_label
 
 LEVELS = ("pcn", "place", "system")
 GROUP_ORDER = [g.value for g in StaffGroup]

@@ -52,10 +52,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wfplan.errors import Problem, ScenarioError, display_path
-from wfplan.periods import FinancialYear, PeriodError, Quarter
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES
-from wfplan.tables import Located
+from wfplan.scenario.periods import FinancialYear, PeriodError, Quarter
+from wfplan.scenario.schema import TABLES
+from wfplan.scenario.tables import Located
 
 Scalar = str | bool | int | float
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -184,7 +184,7 @@ def _new_value(ov: Override, old: object) -> object:
 def apply_overrides(scenario: Scenario, overrides: list[dict[str, object]] | None = None) -> Scenario:
     """A new validated scenario with the manifest's overrides (or ``overrides``) applied.
 
-    :func:`~wfplan.load.load_scenario` applies the manifest's own overrides,
+    :func:`~wfplan.scenario.load.load_scenario` applies the manifest's own overrides,
     once, so a loaded scenario has none left; ``overrides`` are further
     what-if changes on top of a loaded scenario (sensitivity, tests).  A
     scenario whose own overrides are still pending cannot take further ones:

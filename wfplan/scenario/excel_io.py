@@ -1,7 +1,7 @@
 """Scenarios as Excel workbooks: read, write, and a blank template.
 
 A scenario workbook has one sheet per table, named as the keys of
-:data:`wfplan.schema.TABLES`, with the column names in the first row, and a
+:data:`wfplan.scenario.schema.TABLES`, with the column names in the first row, and a
 ``scenario`` sheet of key/value rows for the manifest (``name``,
 ``horizon.start``, ``horizon.end``, ``horizon.step``, ``objective.*``,
 ``model.*``).  The ``instructions`` and hidden ``lists`` sheets, and sheets
@@ -10,7 +10,7 @@ validated by the same code as CSV tables, so a problem is reported with the
 workbook, sheet, row and column just like a CSV problem.  A formula cell is
 read through the value the spreadsheet saved with it.
 
-Reading is bounded: the file is checked first (:mod:`wfplan.xlsx_guard`: no
+Reading is bounded: the file is checked first (:mod:`wfplan.files.xlsx_guard`: no
 zip bomb, no XML entities, at most a million cells), then each sheet is
 parsed row by row, so only cells that exist cost anything, and a cell beyond
 row 1,000,000 or column 256 is an error naming the sheet and the cell.
@@ -34,17 +34,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from pydantic import ValidationError
 
-from wfplan import excel_style as st
-from wfplan import excel_template as tpl
 from wfplan.errors import Problem, ScenarioError, display_path
+from wfplan.files import excel_style as st
+from wfplan.files.safe_read import read_input_bytes
+from wfplan.files.xlsx_guard import check_workbook
 from wfplan.limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_WORKBOOK_CELLS
-from wfplan.manifest import Horizon, Manifest, ModelSettings, Objective
-from wfplan.safe_read import read_input_bytes
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES
-from wfplan.snapshot import manifest_dict
-from wfplan.tables import Located, check_header, validate_records
-from wfplan.xlsx_guard import check_workbook
+from wfplan.scenario import excel_template as tpl
+from wfplan.scenario.manifest import Horizon, Manifest, ModelSettings, Objective
+from wfplan.scenario.schema import TABLES
+from wfplan.scenario.snapshot import manifest_dict
+from wfplan.scenario.tables import Located, check_header, validate_records
 
 FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
 

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from wfplan.scenario import Scenario
-from wfplan.schema import TABLES
+from wfplan.scenario.schema import TABLES
 
 
 def cell_text(value: object) -> str:

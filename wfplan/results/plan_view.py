@@ -1,7 +1,7 @@
 """A written plan directory, read for people: per-PCN tables the report and the PCN pack show.
 
 :class:`PlanView` reads a plan directory through
-:func:`wfplan.plan_reader.read_plan_directory` (validated and bounded; a
+:func:`wfplan.results.plan_reader.read_plan_directory` (validated and bounded; a
 missing ``binding.csv`` and columns a newer wfplan writes, such as
 ``unused_reason`` in ``arrs.csv``, are optional) and answers the questions a
 PCN meeting asks, one function each:
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfplan import words
-from wfplan.plan_reader import read_plan_directory, read_plan_table
+from wfplan.results import words
+from wfplan.results.plan_reader import read_plan_directory, read_plan_table
 from wfplan.scenario import Scenario
 
 LIMIT_TOL = 1e-4
@@ -51,7 +51,7 @@ class PlanView:
     @classmethod
     def read(cls, plan_dir: Path | str) -> PlanView:
         """Read a plan directory written by ``wfplan plan``, validated by
-        :func:`wfplan.plan_reader.read_plan_directory` (a damaged one is a located error)."""
+        :func:`wfplan.results.plan_reader.read_plan_directory` (a damaged one is a located error)."""
         read = read_plan_directory(plan_dir)
         binding_path = read.path / "binding.csv"
         binding = read_plan_table(binding_path, {}) if binding_path.is_file() else None
@@ -312,7 +312,7 @@ def _limit_text(view: PlanView, rec: dict[str, object]) -> str:
 
 def summarise_limits(view: PlanView, limits: pd.DataFrame) -> list[str]:
     """The limits in a few lines: one per rule, role and area, with the periods run together."""
-    from wfplan.explain.common import ranges
+    from wfplan.results.words import ranges
 
     lines = []
     for (rule, level, area, role), g in limits.groupby(["rule", "level", "area", "role"], sort=False):

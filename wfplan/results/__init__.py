@@ -1,0 +1,1 @@
+"""What a plan says: its tables, summary, plan directory, checkpoint workbook, trajectory, report and pack."""
