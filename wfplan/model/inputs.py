@@ -164,7 +164,10 @@ def planned_roles(scenario: Scenario) -> list[str]:
 
 
 def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
-    """Prepare the arrays for :func:`wfplan.model.formulation.build`."""
+    """Prepare the arrays for :func:`wfplan.model.formulation.build`.
+
+    Long only because it names every array of :class:`ModelInputs` in one
+    constructor call; the preparation itself is in the helpers it calls."""
     horizon = scenario.horizon
     if horizon is None:
         from wfplan.errors import Problem, ScenarioError, display_path

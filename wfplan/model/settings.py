@@ -26,7 +26,7 @@ class BuildSettings:
 
     @classmethod
     def from_manifest(cls, manifest) -> BuildSettings:
-        """The settings of a validated manifest (:class:`wfplan.scenario.schema.Manifest`)."""
+        """The settings of a validated manifest (:class:`wfplan.scenario.manifest.Manifest`)."""
         objective, model = manifest.objective, manifest.model
         return cls(minimise=objective.minimise, fairness=objective.fairness,
                    smoothing_weight=float(objective.smoothing_weight),

@@ -73,6 +73,22 @@ class LevelPlan:
     warm_bases: dict[str, Basis] = field(default_factory=dict)
     progress: bool = True
 
+    def options(self, time_limit: float | None, start: np.ndarray | None, level: str,
+                program: LinearProgram | None) -> SolveOptions:
+        """The backend's options for one level: the time left, a MIP start, a warm basis
+        where one fits, and the interior point method for large LP levels."""
+        basis = self.warm_bases.get(level)
+        method = "auto"
+        if program is not None and program.num_integer == 0 and level in self.vectors:
+            method = lp_method(self.vectors[level])
+            if method == "ipm":
+                # a warm basis means the simplex, which on these degenerate levels is
+                # slower from the base scenario's basis than the interior point method
+                # from nothing (N&W sweep sample: 33-39 s warm against 3.4-5.1 s cold)
+                basis = None
+        return SolveOptions(time_limit=time_limit, mip_gap=self.settings.gap, threads=self.settings.threads, seed=0,
+                            start=start, basis=basis, keep_basis=self.settings.keep_bases, method=method)
+
     def within(self, time_limit: float | None, **changes) -> LevelPlan:
         """This plan with another time limit (and other changes)."""
         return replace(self, settings=self.settings.but(time_limit=time_limit), **changes)
@@ -115,17 +131,7 @@ def solve_levels(lp: LinearProgram, plan: LevelPlan) -> LevelRun:
     def options(start: np.ndarray | None = None, minimum: float = 0.01, level: str = "",
                 program: LinearProgram | None = None) -> SolveOptions:
         remaining = None if deadline is None else max(deadline - time.perf_counter(), minimum)
-        basis = plan.warm_bases.get(level)
-        method = "auto"
-        if program is not None and program.num_integer == 0 and level in vectors:
-            method = lp_method(vectors[level])
-            if method == "ipm":
-                # a warm basis means the simplex, which on these degenerate levels is
-                # slower from the base scenario's basis than the interior point method
-                # from nothing (N&W sweep sample: 33-39 s warm against 3.4-5.1 s cold)
-                basis = None
-        return SolveOptions(time_limit=remaining, mip_gap=plan.settings.gap, threads=plan.settings.threads, seed=0, start=start,
-                            basis=basis, keep_basis=plan.settings.keep_bases, method=method)
+        return plan.options(remaining, start, level, program)
 
     records: list[LevelRecord] = []
     if plan.settings.mode == "weighted":
