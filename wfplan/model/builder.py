@@ -34,6 +34,7 @@ AxisLabels = Sequence[Sequence[object] | None]
 class Block:
     name: str
     ids: np.ndarray  # column or row ids with the block's shape; -1 where absent
+    axes: tuple[str, ...] | None = None  # what each axis runs over (see wfplan.model.axes), for names
 
 
 @dataclass
@@ -89,8 +90,10 @@ class ModelBuilder:
         upper: float | np.ndarray = INF,
         integer: bool = False,
         mask: np.ndarray | None = None,
+        axes: tuple[str, ...] | None = None,
     ) -> np.ndarray:
-        """Create a block of variables; return their column ids (-1 where masked out)."""
+        """Create a block of variables; return their column ids (-1 where masked out).
+        ``axes`` says what each axis runs over (for names; see :mod:`wfplan.model.axes`)."""
         present = np.ones(shape, dtype=bool) if mask is None else np.broadcast_to(mask, shape).copy()
         count = int(present.sum())
         ids = np.full(shape, -1, dtype=np.int64)
@@ -99,7 +102,7 @@ class ModelBuilder:
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), shape)[present])
         self._integer.append(np.full(count, integer, dtype=bool))
         self.num_cols += count
-        self.variables[name] = Block(name, ids)
+        self.variables[name] = Block(name, ids, axes)
         return ids
 
     def add_constraints(
@@ -108,6 +111,7 @@ class ModelBuilder:
         shape: tuple[int, ...],
         lower: float | np.ndarray = -INF,
         upper: float | np.ndarray = INF,
+        axes: tuple[str, ...] | None = None,
     ) -> np.ndarray:
         """Create a block of rows ``lower <= expression <= upper``; return their row ids."""
         count = int(np.prod(shape))
@@ -115,7 +119,7 @@ class ModelBuilder:
         self._row_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), shape).ravel().copy())
         self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), shape).ravel().copy())
         self.num_rows += count
-        self.constraints[name] = Block(name, ids)
+        self.constraints[name] = Block(name, ids, axes)
         return ids
 
     def add_terms(self, rows: np.ndarray, cols: np.ndarray, coefs: float | np.ndarray = 1.0) -> None:

@@ -7,12 +7,12 @@ reads (:func:`write_model_file`) and for the per-block golden tests
 :mod:`wfplan.model.formulation` is named ``block[index]`` with its axes'
 labels: PCN, role, period, transition, route; rows of a table-shaped block
 (supply, entitlement, budgets, targets, demand) by the table row's own
-labels.  A block not listed here is numbered (``block[0,3]``), so a new block
-is still named, only less readably; a listed block whose shape no longer
-matches its labels raises ``ValueError`` (see :meth:`ModelBuilder.column_names`).
+labels.  A block that declares no axes is numbered (``block[0,3]``); a block
+whose shape does not match its labels raises ``ValueError`` (see
+:meth:`ModelBuilder.column_names`).
 
-The axes are written here because the formulation does not record them;
-declaring them where each block is created would make this table unnecessary.
+Each block declares its axes where the formulation creates it
+(:mod:`wfplan.model.axes`); this module only supplies the labels.
 """
 
 from __future__ import annotations
@@ -27,84 +27,40 @@ from solvers.model_text import write_model
 from wfplan.model.builder import AxisLabels
 from wfplan.model.formulation import Model
 
-GRIDS: dict[str, str] = {
-    # p: PCN, r: role, t: period, u: period after the first, k: transition, j: recruitment route
-    "stock": "prt", "starters": "prt", "replacements": "prt", "leavers": "prt", "released": "prt",
-    "overstaffed": "prt", "short_time": "prt", "vacancies": "prt", "claim_wte": "prt",
-    "above_baseline": "prt", "balance": "prt", "claim_within_fte": "prt", "claim_needs_above": "prt",
-    "claim_minus_baseline": "prt",
-    "started": "pkt", "completed": "pkt", "completions": "pkt",
-    "recruits_via": "pjt",
-    "held_in_post": "pt", "in_training": "pt", "transition_share": "pt", "above_fair_share": "pt",
-    "fair_share": "pt",
-    "starter_change": "pru", "starter_change_up": "pru", "starter_change_down": "pru",
-    "fairness": "p", "overstaffing_total": "t",
-}
-"""Blocks over the model's grids, by name (the part before any ``[...]``), and their axes."""
 
-COLUMN_ONLY_GRIDS: dict[str, str] = {"staff_not_claimable": "prt"}
-"""Grids of names that a variable block and a row block share with different shapes
-(the rows of ``staff_not_claimable`` run over the roles with such staff only)."""
-
-
-def _base_name(block: str) -> str:
-    return block.split("[", 1)[0]
-
-
-def _grid_labels(model: Model) -> dict[str, Sequence[str]]:
-    inputs = model.inputs
-    periods = [inputs.horizon.label(p) for p in inputs.periods]
-    return {
-        "p": inputs.pcns, "r": inputs.roles, "t": periods, "u": periods[1:],
-        "k": list(inputs.transitions["transition"]) if len(inputs.transitions) else [],
-        "j": list(inputs.routes["label"]) if len(inputs.routes) else [],
-    }
-
-
-def _frame_labels(model: Model) -> dict[str, AxisLabels]:
-    """Row labels of the blocks that have one row per row of an input table."""
+def _labels(model: Model) -> dict[str, Sequence[str]]:
+    """Labels of every axis a block may declare (:mod:`wfplan.model.axes`)."""
     inputs = model.inputs
 
     def joined(frame: pd.DataFrame, *columns: str) -> list[str]:
         return [" ".join(str(value) for value in row) for row in frame[list(columns)].itertuples(index=False)]
 
-    pcn_year = [f"{inputs.pcns[pi]} {year}" for pi, year in zip(inputs.entitlement["pi"],
-                                                                 inputs.entitlement["year"], strict=True)]
+    periods = [inputs.horizon.label(p) for p in inputs.periods]
     pots = inputs.pot_entitlement
-    pot_rows = [f"{inputs.pcns[pi]} {year} {pot}" for pi, year, pot in zip(pots["pi"], pots["year"], pots["pot"],
-                                                                           strict=True)]
-    budgets = inputs.budgets
-    limited = budgets[budgets["amount"].notna()]  # as formulation._budgets: budgets with an amount
-    targets = joined(inputs.targets.frame, "target", "area", "period")
-    demand = joined(inputs.demand, "area", "period")
+    limited = inputs.budgets[inputs.budgets["amount"].notna()]  # the budgets with rows: those with an amount
     return {
-        "supply": (joined(inputs.supply, "role", "area", "period"),),
-        "route_supply": (joined(inputs.route_supply, "route", "area", "period"),),
-        "entitlement": (pcn_year,),
-        "pot_entitlement": (pot_rows,),
-        "budget": (joined(limited, "budget", "area", "year"),),
-        "budget_overrun": (joined(limited, "budget", "area", "year"),),
-        "targets": (targets,), "target_shortfall": (targets,),
-        "demand": (demand,), "unmet_demand": (demand,), "unmet_demand_split": (demand,),
-        "unmet_demand_share": (demand, None),
-        "shared_appointments": (demand,),
+        "pcn": inputs.pcns, "role": inputs.roles, "period": periods, "period_after_first": periods[1:],
+        "transition": list(inputs.transitions["transition"]) if len(inputs.transitions) else [],
+        "route": list(inputs.routes["label"]) if len(inputs.routes) else [],
+        "supply_row": joined(inputs.supply, "role", "area", "period"),
+        "route_supply_row": joined(inputs.route_supply, "route", "area", "period"),
+        "entitlement_row": [f"{inputs.pcns[pi]} {year}" for pi, year in zip(inputs.entitlement["pi"],
+                                                                           inputs.entitlement["year"], strict=True)],
+        "pot_row": [f"{inputs.pcns[pi]} {year} {pot}" for pi, year, pot in zip(pots["pi"], pots["year"], pots["pot"],
+                                                                               strict=True)],
+        "budget_row": joined(limited, "budget", "area", "year"),
+        "target_row": joined(inputs.targets.frame, "target", "area", "period"),
+        "demand_row": joined(inputs.demand, "area", "period"),
     }
 
 
 def axis_labels(model: Model, rows: bool) -> dict[str, AxisLabels]:
-    """Labels per block of the model's rows (``rows``) or columns, for :meth:`ModelBuilder.row_names`."""
-    grids = _grid_labels(model)
-    frames = _frame_labels(model)
+    """Labels per block of the model's rows (``rows``) or columns, from each block's declared
+    axes, for :meth:`ModelBuilder.row_names` (blocks that declare none are numbered)."""
+    labels = _labels(model)
     blocks = model.builder.constraints if rows else model.builder.variables
-    known = GRIDS if rows else {**GRIDS, **COLUMN_ONLY_GRIDS}
-    out: dict[str, AxisLabels] = {}
-    for name in blocks:
-        base = _base_name(name)
-        if base in known:
-            out[name] = tuple(grids[axis] for axis in known[base])
-        elif base in frames:
-            out[name] = frames[base]
-    return out
+    return {name: tuple(labels.get(axis) for axis in block.axes)
+            for name, block in blocks.items() if block.axes is not None}
 
 
 def named_program(model: Model) -> LinearProgram:

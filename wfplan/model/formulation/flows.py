@@ -9,6 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wfplan.model.axes import (
+    PCN_COURSE_PERIOD,
+    PCN_PERIOD,
+    PCN_ROLE_PERIOD,
+    PCN_ROUTE_PERIOD,
+    ROUTE_SUPPLY_ROWS,
+    SUPPLY_ROWS,
+)
 from wfplan.model.builder import ModelBuilder
 from wfplan.model.inputs import ModelInputs
 
@@ -33,21 +41,21 @@ def staff_variables(m: ModelBuilder, inputs: ModelInputs) -> StaffBlocks:
     # stock is integral whenever the flows are (balance below), so it is left
     # continuous: marking it integer made HiGHS branch on it (N&W cost level
     # stalled at a 12.7% gap; continuous: 1.5% in a minute)
-    stock = m.add_variables("stock", (P, R, T))
-    starters = m.add_variables("starters", (P, R, T), integer=integer, mask=inputs.recruitable)
+    stock = m.add_variables("stock", (P, R, T), axes=PCN_ROLE_PERIOD)
+    starters = m.add_variables("starters", (P, R, T), integer=integer, mask=inputs.recruitable, axes=PCN_ROLE_PERIOD)
     # whole-people plans: recruiting to replace leavers follows their expected number
-    replacements = m.add_variables("replacements", (P, R, T), mask=inputs.recruitable) if integer \
+    replacements = m.add_variables("replacements", (P, R, T), mask=inputs.recruitable, axes=PCN_ROLE_PERIOD) if integer \
         else np.full((P, R, T), -1, dtype=np.int64)
-    leavers = m.add_variables("leavers", (P, R, T))  # expected values: never a decision
+    leavers = m.add_variables("leavers", (P, R, T), axes=PCN_ROLE_PERIOD)  # expected values: never a decision
     release_ok = ~np.isnan(inputs.redundancy_cost)
     released = m.add_variables("released", (P, R, T), integer=integer,
-                               mask=np.broadcast_to(release_ok[None, :, None], (P, R, T)))
+                               mask=np.broadcast_to(release_ok[None, :, None], (P, R, T)), axes=PCN_ROLE_PERIOD)
     over_ok = ~np.isnan(inputs.over_cost)
     over = m.add_variables("overstaffed", (P, R, T), upper=inputs.over_limit[None, :, None],
-                           mask=np.broadcast_to(over_ok[None, :, None], (P, R, T)))
+                           mask=np.broadcast_to(over_ok[None, :, None], (P, R, T)), axes=PCN_ROLE_PERIOD)
     short_ok = ~np.isnan(inputs.short_cost) & (inputs.short_limit > 0)
     short_time = m.add_variables("short_time", (P, R, T), upper=inputs.short_limit[None, :, None],
-                                 integer=integer, mask=np.broadcast_to(short_ok[None, :, None], (P, R, T)))
+                                 integer=integer, mask=np.broadcast_to(short_ok[None, :, None], (P, R, T)), axes=PCN_ROLE_PERIOD)
     return StaffBlocks(stock, starters, replacements, leavers, released, over, short_time)
 
 
@@ -62,7 +70,7 @@ def stock_and_flow(m: ModelBuilder, inputs: ModelInputs, staff: StaffBlocks) -> 
     # on their dates, the successes among those trainees joining their to-role
     rhs = inputs.course_completions_by_role - inputs.planned_leavers - inputs.course_exits_by_role
     rhs[:, :, 0] += inputs.initial
-    balance = m.add_constraints("balance", (P, R, T), lower=rhs, upper=rhs)
+    balance = m.add_constraints("balance", (P, R, T), lower=rhs, upper=rhs, axes=PCN_ROLE_PERIOD)
     m.add_terms(balance, stock, 1.0)
     m.add_terms(balance[:, :, 1:], stock[:, :, :-1], -1.0)
     m.add_terms(balance, starters, -1.0)
@@ -76,7 +84,7 @@ def stock_and_flow(m: ModelBuilder, inputs: ModelInputs, staff: StaffBlocks) -> 
     # people who leave on a known date (planned leavers, trainees on course) are not also subject to attrition
     expected_initial = -a * inputs.attrition_exempt
     expected_initial[:, :, 0] += inputs.attrition[None, :] * inputs.initial
-    leaver_rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial)
+    leaver_rows = m.add_constraints("leavers", (P, R, T), lower=expected_initial, upper=expected_initial, axes=PCN_ROLE_PERIOD)
     m.add_terms(leaver_rows, leavers, 1.0)
     m.add_terms(leaver_rows[:, :, 1:], stock[:, :, :-1], -a)
     m.add_terms(leaver_rows, starters, -e)
@@ -92,8 +100,8 @@ def stock_and_flow(m: ModelBuilder, inputs: ModelInputs, staff: StaffBlocks) -> 
         # posts left by leavers are refilled when recruits are found (then or later):
         # vacancies[t] = vacancies[t-1] + leavers[t] - replacements[t] >= 0
         refillable = np.broadcast_to(inputs.recruitable.any(axis=2)[:, :, None], (P, R, T))
-        vacancies = m.add_variables("vacancies", (P, R, T), mask=refillable)
-        rows = m.add_constraints("vacancies", (P, R, T), lower=0.0, upper=0.0)
+        vacancies = m.add_variables("vacancies", (P, R, T), mask=refillable, axes=PCN_ROLE_PERIOD)
+        rows = m.add_constraints("vacancies", (P, R, T), lower=0.0, upper=0.0, axes=PCN_ROLE_PERIOD)
         m.add_terms(rows, vacancies, 1.0)
         m.add_terms(rows[:, :, 1:], vacancies[:, :, :-1], -1.0)
         m.add_terms(rows, np.where(refillable, leavers, -1), -1.0)
@@ -110,7 +118,7 @@ def held_in_post(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, held_r
         if r in held_rows:
             continue
         # people leaving on a known later date are still in post: nobody releases or retrains them
-        rows = m.add_constraints(f"held_in_post[{inputs.roles[r]}]", (P, T), lower=held[:, r, :])
+        rows = m.add_constraints(f"held_in_post[{inputs.roles[r]}]", (P, T), lower=held[:, r, :], axes=PCN_PERIOD)
         m.add_terms(rows, stock[:, r, :], 1.0)
 
 
@@ -119,7 +127,7 @@ def supply(m: ModelBuilder, inputs: ModelInputs, staff: StaffBlocks) -> None:
     starters, replacements = staff.starters, staff.replacements
     sup = inputs.supply
     if len(sup):
-        rows = m.add_constraints("supply", (len(sup),), upper=sup["max_starters"].to_numpy(float))
+        rows = m.add_constraints("supply", (len(sup),), upper=sup["max_starters"].to_numpy(float), axes=SUPPLY_ROWS)
         for i, (ri, t, members) in enumerate(zip(sup["ri"], sup["t"], sup["members"], strict=True)):
             m.add_terms(np.full(len(members), rows[i]), starters[members, ri, t], 1.0)
             m.add_terms(np.full(len(members), rows[i]), replacements[members, ri, t], 1.0)
@@ -141,8 +149,8 @@ def transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance
     P, R, T = inputs.shape
     K = len(tr)
     max_per = tr["max_per_period"].astype(float).fillna(np.inf).to_numpy()
-    started = m.add_variables("started", (P, K, T), upper=max_per[None, :, None], integer=inputs.integer)
-    completed = m.add_variables("completed", (P, K, T))
+    started = m.add_variables("started", (P, K, T), upper=max_per[None, :, None], integer=inputs.integer, axes=PCN_COURSE_PERIOD)
+    completed = m.add_variables("completed", (P, K, T), axes=PCN_COURSE_PERIOD)
     from_ri = tr["from_ri"].to_numpy(int)
     to_ri = tr["to_ri"].to_numpy(int)
     lead = tr["lead_periods"].to_numpy(int)
@@ -152,7 +160,7 @@ def transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance
         if lead[k] < T:
             m.add_terms(balance[:, from_ri[k], lead[k]:], started[:, k, : T - lead[k]], 1.0)
         m.add_terms(balance[:, to_ri[k], :], completed[:, k, :], -1.0)
-    rows = m.add_constraints("completions", (P, K, T), lower=0.0, upper=0.0)
+    rows = m.add_constraints("completions", (P, K, T), lower=0.0, upper=0.0, axes=PCN_COURSE_PERIOD)
     m.add_terms(rows, completed, 1.0)
     for k in range(K):
         if lead[k] < T:
@@ -162,7 +170,7 @@ def transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance
     attrition = inputs.attrition
     held = inputs.held_in_post
     for r in np.unique(from_ri[lead > 0]):
-        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=-held[:, r, :])
+        rows = m.add_constraints(f"in_training[{inputs.roles[r]}]", (P, T), upper=-held[:, r, :], axes=PCN_PERIOD)
         m.add_terms(rows, stock[:, r, :], -1.0)
         for k in np.flatnonzero((from_ri == r) & (lead > 0)):
             for j in range(min(lead[k], T)):
@@ -171,7 +179,7 @@ def transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance
                     m.add_terms(leaver_rows[:, r, j + 1:], started[:, k, : T - j - 1], attrition[r])
     share = tr["max_share_of_destination"].astype(float).to_numpy()
     for k in np.flatnonzero(~np.isnan(share)):
-        rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0)
+        rows = m.add_constraints(f"transition_share[{tr['transition'].iloc[k]}]", (P, T), upper=0.0, axes=PCN_PERIOD)
         m.add_terms(rows, started[:, k, :], 1.0)
         m.add_terms(rows, stock[:, to_ri[k], :], -share[k])
     return {int(r) for r in np.unique(from_ri[lead > 0])}
@@ -234,7 +242,7 @@ def routes(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray, replaceme
         return none
     ri_of = routes["ri"].to_numpy(int)
     J = len(routes)
-    via = m.add_variables("recruits_via", (P, J, T), mask=inputs.recruitable[:, ri_of, :])
+    via = m.add_variables("recruits_via", (P, J, T), mask=inputs.recruitable[:, ri_of, :], axes=PCN_ROUTE_PERIOD)
     cells = np.arange(P * R * T).reshape((P, R, T))
     for j, ri in enumerate(ri_of):
         m.add_to_expression("recruits_not_claimable", cells[:, ri, :], np.where(inputs.route_claimable[j], -1, via[:, j, :]))
@@ -247,7 +255,7 @@ def routes(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray, replaceme
             m.add_terms(rows[:, i, :], via[:, j, :], -1.0)
     limits = inputs.route_supply
     if len(limits):
-        rows = m.add_constraints("route_supply", (len(limits),), upper=limits["max_starters"].to_numpy(float))
+        rows = m.add_constraints("route_supply", (len(limits),), upper=limits["max_starters"].to_numpy(float), axes=ROUTE_SUPPLY_ROWS)
         for i, (j, t, members) in enumerate(zip(limits["j"], limits["t"], limits["members"], strict=True)):
             m.add_terms(np.full(len(members), rows[i]), via[members, int(j), int(t)], 1.0)
     unclaimable = ~inputs.route_claimable  # j x t
@@ -256,7 +264,7 @@ def routes(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray, replaceme
         return none
     mask = np.zeros((P, R, T), dtype=bool)
     mask[:, roles, :] = True
-    staff = m.add_variables("staff_not_claimable", (P, R, T), mask=mask)
+    staff = m.add_variables("staff_not_claimable", (P, R, T), mask=mask, axes=PCN_ROLE_PERIOD)
     rows = m.add_constraints("staff_not_claimable", (P, len(roles), T), lower=0.0, upper=0.0)
     a, e, extra = inputs.attrition, inputs.entry_loss, inputs.first_year_extra
     survive = 1.0 - (a + extra)

@@ -8,6 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from wfplan.model import levels as level_catalogue
+from wfplan.model.axes import (
+    DEMAND_ROW_BANDS,
+    DEMAND_ROWS,
+    PCN_PERIOD,
+    PCN_ROLE_LATER_PERIOD,
+    PCNS,
+    PERIODS,
+    TARGET_ROWS,
+)
 from wfplan.model.builder import ModelBuilder
 from wfplan.model.inputs import ModelInputs
 
@@ -43,11 +52,11 @@ def targets(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, over: np.nd
     n = len(cells)
     at_least = (cells["kind"] == "at_least").to_numpy()
     soft = at_least & ~cells["hard"].to_numpy(bool)
-    shortfall = m.add_variables("target_shortfall", (n,), mask=soft)
+    shortfall = m.add_variables("target_shortfall", (n,), mask=soft, axes=TARGET_ROWS)
     required = cells["required"].to_numpy(float)
     lower = np.where(at_least, required, required)
     upper = np.where(at_least, np.inf, required)
-    rows = m.add_constraints("targets", (n,), lower=lower, upper=upper)
+    rows = m.add_constraints("targets", (n,), lower=lower, upper=upper, axes=TARGET_ROWS)
     m.add_terms(rows, shortfall, 1.0)
     # the measure each target counts (staff or FTE over its PCNs; an exact requirement
     # net of overstaffing and short time): every (target row, member PCN) pair at once
@@ -71,7 +80,7 @@ def targets(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, over: np.nd
     limit = inputs.settings.overstaffing_limit_total
     if limit is not None and (over >= 0).any():
         P, R, T = inputs.shape
-        rows = m.add_constraints("overstaffing_total", (T,), upper=float(limit))
+        rows = m.add_constraints("overstaffing_total", (T,), upper=float(limit), axes=PERIODS)
         m.add_terms(rows[None, None, :], over, 1.0)
     if inputs.settings.fairness and soft.any():
         _fairness(m, inputs, cells, shortfall, soft)
@@ -83,7 +92,7 @@ def _fairness(m: ModelBuilder, inputs: ModelInputs, cells, shortfall: np.ndarray
     weighted = inputs.weighted_list
     p_index = {p: i for i, p in enumerate(inputs.pcns)}
     sel = soft & (cells["priority"].to_numpy(int) == 1) & (cells["level"] == "pcn").to_numpy()
-    rows = m.add_constraints("fairness", (len(inputs.pcns),), lower=0.0)
+    rows = m.add_constraints("fairness", (len(inputs.pcns),), lower=0.0, axes=PCNS)
     m.add_terms(rows, worst[0], 1.0)
     pis = cells["area"].map(p_index).to_numpy()
     for i in np.flatnonzero(sel):
@@ -104,16 +113,16 @@ def demand(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, short_time: 
     per_head = inputs.capacity / ppy * inputs.participation  # appointments per head per period
     loss = per_head * (1.0 - inputs.short_capacity)  # lost per head on short time
     required = d["required"].to_numpy(float)
-    unmet = m.add_variables("unmet_demand", (len(d),))
-    rows = m.add_constraints("demand", (len(d),), lower=required)
+    unmet = m.add_variables("unmet_demand", (len(d),), axes=DEMAND_ROWS)
+    rows = m.add_constraints("demand", (len(d),), lower=required, axes=DEMAND_ROWS)
     m.add_terms(rows, unmet, 1.0)
     # appointments delivered to each PCN's demand row: its own staff's, and what shared services give it
     met = m.add_expression("demand_met", (len(d),))
     # where supply runs short, PCNs share the shortfall in proportion to their demand:
     # each further slice of a PCN's unmet share is priced a little higher
     bands = np.diff(UNMET_SHARE_BANDS)
-    slices = m.add_variables("unmet_demand_share", (len(d), len(bands)), upper=required[:, None] * bands[None, :])
-    rows_split = m.add_constraints("unmet_demand_split", (len(d),), lower=0.0, upper=0.0)
+    slices = m.add_variables("unmet_demand_share", (len(d), len(bands)), upper=required[:, None] * bands[None, :], axes=DEMAND_ROW_BANDS)
+    rows_split = m.add_constraints("unmet_demand_split", (len(d),), lower=0.0, upper=0.0, axes=DEMAND_ROWS)
     m.add_terms(rows_split, unmet, 1.0)
     m.add_terms(rows_split[:, None], slices, -1.0)
     pi = np.array([members[0] for members in d["members"]], dtype=int)
@@ -129,7 +138,7 @@ def demand(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, short_time: 
         if not len(shared_roles):
             continue
         # appointments that the group's shared staff give each PCN's row
-        given = m.add_variables(f"shared_appointments[{level}]", (len(d),))
+        given = m.add_variables(f"shared_appointments[{level}]", (len(d),), axes=DEMAND_ROWS)
         m.add_to_expression("demand_met", met, given, 1.0)
         group = inputs.pcn_place if level == "place" else np.zeros(P, dtype=int)
         groups = int(group.max()) + 1
@@ -177,8 +186,8 @@ def fair_shares(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray) -> None
         rows = m.add_constraints(f"role_staff[{name}]", (groups, T), lower=0.0, upper=0.0)
         m.add_terms(rows, totals, 1.0)
         m.add_terms(rows[market, :], stock[:, r, :], -1.0)
-        above = m.add_variables(f"above_fair_share[{name}]", (P, T))
-        rows = m.add_constraints(f"fair_share[{name}]", (P, T), upper=allowance[:, r, :] + FAIR_SHARE_SPARE)
+        above = m.add_variables(f"above_fair_share[{name}]", (P, T), axes=PCN_PERIOD)
+        rows = m.add_constraints(f"fair_share[{name}]", (P, T), upper=allowance[:, r, :] + FAIR_SHARE_SPARE, axes=PCN_PERIOD)
         m.add_terms(rows, stock[:, r, :], 1.0)
         m.add_terms(rows, totals[market, :], -FAIR_SHARE_LIMIT * share[:, None])
         m.add_terms(rows, above, -1.0)
@@ -230,12 +239,12 @@ def smoothing(m: ModelBuilder, inputs: ModelInputs, starters: np.ndarray) -> Non
     if weight <= 0 or T < 2:
         return
     mask = (starters[:, :, 1:] >= 0) & (starters[:, :, :-1] >= 0)
-    change = m.add_variables("starter_change", (P, R, T - 1), mask=mask)
-    up = m.add_constraints("starter_change_up", (P, R, T - 1), lower=0.0)
+    change = m.add_variables("starter_change", (P, R, T - 1), mask=mask, axes=PCN_ROLE_LATER_PERIOD)
+    up = m.add_constraints("starter_change_up", (P, R, T - 1), lower=0.0, axes=PCN_ROLE_LATER_PERIOD)
     m.add_terms(up, change, 1.0)
     m.add_terms(up, np.where(mask, starters[:, :, 1:], -1), -1.0)
     m.add_terms(up, np.where(mask, starters[:, :, :-1], -1), 1.0)
-    down = m.add_constraints("starter_change_down", (P, R, T - 1), lower=0.0)
+    down = m.add_constraints("starter_change_down", (P, R, T - 1), lower=0.0, axes=PCN_ROLE_LATER_PERIOD)
     m.add_terms(down, change, 1.0)
     m.add_terms(down, np.where(mask, starters[:, :, 1:], -1), 1.0)
     m.add_terms(down, np.where(mask, starters[:, :, :-1], -1), -1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from wfplan.model import levels as level_catalogue
+from wfplan.model.axes import BUDGET_ROWS, ENTITLEMENT_ROWS, PCN_ROLE_PERIOD, POT_ROWS
 from wfplan.model.builder import ModelBuilder
 from wfplan.model.inputs import ModelInputs
 
@@ -26,21 +27,21 @@ def claims(m: ModelBuilder, inputs: ModelInputs) -> None:
     baseline, the number cap, and each PCN's entitlement (the main sum, or a ring-fenced pot)."""
     P, R, T = inputs.shape
     eligible = inputs.claim_rate > 0
-    claim = m.add_variables("claim_wte", (P, R, T), upper=inputs.arrs_wte_cap, mask=eligible)
+    claim = m.add_variables("claim_wte", (P, R, T), upper=inputs.arrs_wte_cap, mask=eligible, axes=PCN_ROLE_PERIOD)
     claim_expressions(m, inputs, claim)
     base = np.broadcast_to(inputs.baseline_fte[:, :, None], (P, R, T))
-    rows = m.add_constraints("claim_within_fte", (P, R, T), upper=0.0)
+    rows = m.add_constraints("claim_within_fte", (P, R, T), upper=0.0, axes=PCN_ROLE_PERIOD)
     m.add_terms(rows, claim, 1.0)
     m.add_expression_terms(np.where(eligible, rows, -1), "claimable_fte", -1.0)
     above_mask = eligible & (base > 0)
     if above_mask.any():
         # claimable = FTE - baseline when FTE >= baseline, else nothing (binary 'above', see claim_switch_on)
-        above = m.add_variables("above_baseline", (P, R, T), upper=1.0, integer=True, mask=above_mask)
+        above = m.add_variables("above_baseline", (P, R, T), upper=1.0, integer=True, mask=above_mask, axes=PCN_ROLE_PERIOD)
         big = claim_upper_bound(inputs)
-        r1 = m.add_constraints("claim_needs_above", (P, R, T), upper=0.0)
+        r1 = m.add_constraints("claim_needs_above", (P, R, T), upper=0.0, axes=PCN_ROLE_PERIOD)
         m.add_terms(r1, np.where(above_mask, claim, -1), 1.0)
         m.add_terms(r1, above, -big)
-        r2 = m.add_constraints("claim_minus_baseline", (P, R, T), upper=0.0)
+        r2 = m.add_constraints("claim_minus_baseline", (P, R, T), upper=0.0, axes=PCN_ROLE_PERIOD)
         m.add_terms(r2, np.where(above_mask, claim, -1), 1.0)
         m.add_expression_terms(np.where(above_mask, r2, -1), "claimable_fte", -1.0)
         m.add_terms(r2, above, base)
@@ -48,7 +49,7 @@ def claims(m: ModelBuilder, inputs: ModelInputs) -> None:
     if len(ent):
         # a penny of margin: backends that report 8 significant digits (CBC) stay within the amount
         upper = np.maximum(ent["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
-        rows = m.add_constraints("entitlement", (len(ent),), upper=upper)
+        rows = m.add_constraints("entitlement", (len(ent),), upper=upper, axes=ENTITLEMENT_ROWS)
         year_of_t = inputs.period_years
         _rows_over_cells(m, "main_claim_gbp", [
             (rows[i], (pi, slice(None), year_of_t == year))
@@ -57,7 +58,7 @@ def claims(m: ModelBuilder, inputs: ModelInputs) -> None:
     if len(pots):
         # a ring-fenced pot pays its roles' claims, and only those (the main sum's rows leave them out)
         upper = np.maximum(pots["amount"].to_numpy(float) - ENTITLEMENT_MARGIN, 0.0)
-        rows = m.add_constraints("pot_entitlement", (len(pots),), upper=upper)
+        rows = m.add_constraints("pot_entitlement", (len(pots),), upper=upper, axes=POT_ROWS)
         year_of_t = inputs.period_years
         cells = []
         for i, (pi, year, pot) in enumerate(zip(pots["pi"], pots["year"], pots["pot"], strict=True)):
@@ -101,8 +102,8 @@ def budgets(m: ModelBuilder, inputs: ModelInputs) -> None:
     if limited.empty:
         return
     year_of_t = inputs.period_years
-    overrun = m.add_variables("budget_overrun", (len(limited),))
-    rows = m.add_constraints("budget", (len(limited),), upper=limited["amount"].to_numpy(float))
+    overrun = m.add_variables("budget_overrun", (len(limited),), axes=BUDGET_ROWS)
+    rows = m.add_constraints("budget", (len(limited),), upper=limited["amount"].to_numpy(float), axes=BUDGET_ROWS)
     m.add_terms(rows, overrun, -1.0)
     m.add_objective(level_catalogue.BUDGET.name, overrun, 1.0)
     role_budget = np.array([b or "" for b in inputs.funding_budget])
