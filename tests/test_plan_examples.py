@@ -31,6 +31,7 @@ from tests.checker import check_plan
 from tests.scenarios import Base, write_scenario
 from tests.williams_reference import PUBLISHED_MIN_REDUNDANCY, YEARS, solve_williams
 from wfplan.pipeline import run_plan  # noqa: E402
+from wfplan.results.summary import plan_summary  # noqa: E402
 from wfplan.scenario.load import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def _need(solver: str) -> None:
 
 
 def _final_redundancy(result) -> float:
-    levels = result.summary["objective_by_level"]
+    levels = plan_summary(result)["objective_by_level"]
     if "final_redundancy" in levels:
         return float(levels["final_redundancy"])
     return float(result.tables.plan["released"].sum())
@@ -64,7 +65,7 @@ def _final_redundancy(result) -> float:
 
 
 @pytest.fixture(scope="module")
-def williams():
+def williams_scenario():
     return load_scenario(WILLIAMS)
 
 
@@ -74,16 +75,16 @@ def williams_lp_reference():
 
 
 @pytest.mark.parametrize("solver", MIP_BACKENDS)
-def test_williams_lp_reproduces_published_optimum(williams, williams_lp_reference, solver):
+def test_williams_lp_reproduces_published_optimum(williams_scenario, williams_lp_reference, solver):
     _need(solver)
-    result = run_plan(williams, solver=solver, integer=False)
+    result = run_plan(williams_scenario, solver=solver, integer=False)
     assert result.solution.status == Status.OPTIMAL, result.solution.message
     assert result.tables is not None
     redundancy = _final_redundancy(result)
     assert redundancy == pytest.approx(841.797, abs=1e-3)
     assert redundancy == pytest.approx(PUBLISHED_MIN_REDUNDANCY, abs=1e-4)
     assert float(result.tables.plan["released"].sum()) == pytest.approx(redundancy, abs=1e-6)
-    assert check_plan(williams, result.tables, integer=False) == []
+    assert check_plan(williams_scenario, result.tables, integer=False) == []
 
     reference = williams_lp_reference
     assert redundancy == pytest.approx(reference["total_redundancy"], abs=1e-4)
@@ -95,20 +96,20 @@ def test_williams_lp_reproduces_published_optimum(williams, williams_lp_referenc
 
 
 @pytest.fixture(scope="module")
-def williams_integer(williams):
+def williams_integer(williams_scenario):
     results = {}
     for solver in MIP_BACKENDS:
         if solver in available_solvers():
-            results[solver] = run_plan(williams, solver=solver, integer=True)
+            results[solver] = run_plan(williams_scenario, solver=solver, integer=True)
     return results
 
 
 @pytest.mark.parametrize("solver", MIP_BACKENDS)
-def test_williams_integer_plan_is_valid(williams, williams_integer, solver):
+def test_williams_integer_plan_is_valid(williams_scenario, williams_integer, solver):
     _need(solver)
     result = williams_integer[solver]
     assert result.solution.status == Status.OPTIMAL, result.solution.message
-    assert check_plan(williams, result.tables, integer=True) == []
+    assert check_plan(williams_scenario, result.tables, integer=True) == []
     assert _final_redundancy(result) == pytest.approx(WILLIAMS_INTEGER_OPTIMUM, abs=1e-6)
 
 
@@ -128,17 +129,17 @@ def test_williams_integer_is_within_one_of_reference_integer_optimum(williams_in
 
 
 @pytest.mark.parametrize("integer", [False, True])
-def test_williams_cpsat_reports_no_plan(williams, integer):
+def test_williams_cpsat_reports_no_plan(williams_scenario, integer):
     """Both modes have continuous columns (integer mode: overstaffing, rounding drift)."""
     _need("cpsat")
-    result = run_plan(williams, solver="cpsat", integer=integer)
+    result = run_plan(williams_scenario, solver="cpsat", integer=integer)
     assert result.solution.status == Status.ERROR
     assert result.tables is None
     assert result.solution.x is None
     assert "continuous" in result.solution.message
     assert "CP-SAT" in result.solution.message
-    assert result.summary["status"] == "error"
-    assert check_plan(williams, result.tables, integer=False) != []
+    assert plan_summary(result)["status"] == "error"
+    assert check_plan(williams_scenario, result.tables, integer=False) != []
 
 
 # --------------------------------------------------------------------------- synthetic NHS scenario
@@ -342,7 +343,7 @@ def test_over_constrained_reports_shortfall(over_constrained, solver, integer):
     pharm = plan[plan["role"] == "clinical_pharmacist"]
     assert pharm["starters"].sum() == pytest.approx(4.0, abs=1e-4)
     assert pharm.groupby("period")["staff_headcount"].sum()[QUARTERS[3:]].to_numpy() == pytest.approx(8.0, abs=1e-4)
-    assert result.summary["goals"]["target_shortfall_total"] >= 5.0 - 1e-6
+    assert plan_summary(result)["goals"]["target_shortfall_total"] >= 5.0 - 1e-6
 
 
 # --------------------------------------------------------------------------- the checker catches violations
