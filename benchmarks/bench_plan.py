@@ -200,7 +200,7 @@ def median_row(runs: list[dict[str, object]]) -> dict[str, object]:
         values = [r[key] for r in runs if isinstance(r.get(key), int | float) and not isinstance(r.get(key), bool)]
         if isinstance(value, float) and values:
             row[key] = statistics.median(values)
-    statuses = [str(r.status) for r in runs]
+    statuses = [str(r["status"]) for r in runs]
     row["status"] = ", ".join(f"{s} x{statuses.count(s)}" if statuses.count(s) > 1 and len(set(statuses)) > 1
                               else s for s in dict.fromkeys(statuses))
     row["repeats"] = len(runs)
@@ -266,7 +266,7 @@ def targets(rows: list[dict[str, object]]) -> list[str]:
         r = by.get(name)
         if r is None or "build_s" not in r:
             continue
-        solved = r.gap is not None and r.gap <= 0.01 and r["solve_s"] <= 120 and "error" not in r.status
+        solved = r["gap"] is not None and r["gap"] <= 0.01 and r["solve_s"] <= 120 and "error" not in r["status"]
         checks = [("build <= 10 s", r["build_s"] <= 10, f"{r['build_s']:.1f} s"),
                   ("solved to <= 1% gap in <= 120 s", solved, f"{r['status']}, gap {_fmt(r['gap'], '.2%')}, "
                                                               f"{r['solve_s']:.1f} s"),

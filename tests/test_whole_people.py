@@ -125,7 +125,7 @@ def test_each_level_is_proven_against_the_lp_relaxation(nw_pair) -> None:
                                               abs=1e-9)
     # the targets are met exactly: the LP's value there is 0 and so is the plan's
     p1 = next(rec for rec in whole.solution.levels if rec.level == "p1")
-    assert p1["status"] == "optimal"
+    assert p1.status == "optimal"
 
 
 def test_summary_levels_are_the_final_plans_own_values(nw_pair) -> None:
