@@ -1,12 +1,14 @@
 """Golden text of every formulation block on a two-PCN scenario (compare calliope's per-constraint LP files).
 
-The scenario (:data:`TABLES`, two PCNs, two roles, two quarters, LP mode) has
+The scenario (:data:`TABLES`, two PCNs, two roles, two quarters) is built as an
+LP and in whole people (which adds replacements and the vacancy pool); it has
 attrition with a first-year rate, staff in post, a March 2019 baseline, a
 retraining pipeline, ARRS entitlement, a limited budget, a target and demand,
 so most blocks of :mod:`wfplan.model.formulation` appear.  Each constraint
 block is written, one row a line, as ``name: lower <= +coef column ... <= upper``
 with named rows and columns (:mod:`wfplan.model.naming`,
-:func:`solvers.model_text.row_text`) to ``tests/golden/formulation/<block>.txt``;
+:func:`solvers.model_text.row_text`) to ``tests/golden/formulation/<block>.txt``
+(whole people: ``tests/golden/formulation_whole_people/``);
 ``columns.txt`` holds every column's bounds and type and ``objectives.txt``
 every level's objective.  A change to the maths shows as a readable diff of
 the rows it changed.
@@ -14,7 +16,7 @@ the rows it changed.
 To accept a deliberate change, regenerate the files and review the diff::
 
     WFPLAN_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_formulation_blocks.py
-    git diff tests/golden/formulation
+    git diff tests/golden/
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from wfplan.model.naming import named_program, write_model_file
 from wfplan.scenario.load import load_scenario
 
 GOLDEN = Path(__file__).parent / "golden" / "formulation"
+WHOLE_PEOPLE_GOLDEN = Path(__file__).parent / "golden" / "formulation_whole_people"
 REGENERATE = os.environ.get("WFPLAN_REGENERATE_GOLDEN") == "1"
 
 TABLES = {
@@ -52,14 +55,26 @@ TABLES = {
 """Changes to the tiny scenario (tests/scenarios.py, TINY): everything else is its default."""
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> formulation.Model:
-    directory = write_scenario(tmp_path_factory.mktemp("blocks") / "scenario", TABLES, end="2022/23 Q2")
-    return formulation.build(model_inputs.prepare(load_scenario(directory)))
+def _build(directory: Path, integer: bool) -> formulation.Model:
+    return formulation.build(model_inputs.prepare(load_scenario(directory), integer=integer))
 
 
 @pytest.fixture(scope="module")
-def rendered(model: formulation.Model) -> dict[str, str]:
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_scenario(tmp_path_factory.mktemp("blocks") / "scenario", TABLES, end="2022/23 Q2")
+
+
+@pytest.fixture(scope="module")
+def model(scenario_dir: Path) -> formulation.Model:
+    return _build(scenario_dir, integer=False)
+
+
+@pytest.fixture(scope="module")
+def whole_people_model(scenario_dir: Path) -> formulation.Model:
+    return _build(scenario_dir, integer=True)
+
+
+def _render(model: formulation.Model, golden: Path) -> dict[str, str]:
     """File name -> text, for every constraint block, the columns and the objectives."""
     lp = named_program(model)
     texts = {}
@@ -74,16 +89,26 @@ def rendered(model: formulation.Model) -> dict[str, str]:
         objectives.append(f"{level}: minimise {expression_text(lp, used, c[used])}\n")
     texts["objectives.txt"] = "".join(objectives)
     if REGENERATE:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        for stale in set(path.name for path in GOLDEN.glob("*.txt")) - set(texts):
-            (GOLDEN / stale).unlink()
+        golden.mkdir(parents=True, exist_ok=True)
+        for stale in set(path.name for path in golden.glob("*.txt")) - set(texts):
+            (golden / stale).unlink()
         for file, text in texts.items():
-            (GOLDEN / file).write_text(text, encoding="utf-8")
+            (golden / file).write_text(text, encoding="utf-8")
     return texts
 
 
-def golden_files() -> list[str]:
-    return sorted(path.name for path in GOLDEN.glob("*.txt"))
+@pytest.fixture(scope="module")
+def rendered(model: formulation.Model) -> dict[str, str]:
+    return _render(model, GOLDEN)
+
+
+@pytest.fixture(scope="module")
+def rendered_whole_people(whole_people_model: formulation.Model) -> dict[str, str]:
+    return _render(whole_people_model, WHOLE_PEOPLE_GOLDEN)
+
+
+def golden_files(golden: Path = GOLDEN) -> list[str]:
+    return sorted(path.name for path in golden.glob("*.txt"))
 
 
 def test_every_block_has_a_golden_file_and_no_golden_file_is_stale(rendered: dict[str, str]) -> None:
@@ -96,6 +121,36 @@ def test_every_block_has_a_golden_file_and_no_golden_file_is_stale(rendered: dic
 def test_block_rows_match_their_golden_text(rendered: dict[str, str], file: str) -> None:
     expected = (GOLDEN / file).read_text(encoding="utf-8")
     assert rendered.get(file) == expected, f"{file} changed: review, then regenerate (see the module docstring)"
+
+
+def test_every_whole_people_block_has_a_golden_file_and_none_is_stale(rendered_whole_people: dict[str, str]) -> None:
+    assert sorted(rendered_whole_people) == golden_files(WHOLE_PEOPLE_GOLDEN), (
+        "blocks and golden files differ: regenerate with WFPLAN_REGENERATE_GOLDEN=1 (see the module docstring)"
+    )
+
+
+@pytest.mark.parametrize("file", golden_files(WHOLE_PEOPLE_GOLDEN))
+def test_whole_people_block_rows_match_their_golden_text(rendered_whole_people: dict[str, str], file: str) -> None:
+    expected = (WHOLE_PEOPLE_GOLDEN / file).read_text(encoding="utf-8")
+    assert rendered_whole_people.get(file) == expected, (
+        f"{file} (whole people) changed: review, then regenerate (see the module docstring)")
+
+
+def test_whole_people_refill_the_posts_leavers_leave(rendered_whole_people: dict[str, str]) -> None:
+    """vacancies[t] = vacancies[t-1] + leavers[t] - replacements[t]; recruits into new posts and
+    refills both count in the balance and against supply, and starters are whole people."""
+    vacancies = rendered_whole_people["vacancies.txt"].splitlines()
+    # fcp is recruited in Q1 only (the tiny scenario's supply): Q1 refills, Q2's leavers wait
+    assert ("vacancies[breckland,fcp,2022/23 Q1]: +1 replacements[breckland,fcp,2022/23 Q1]"
+            " -1 leavers[breckland,fcp,2022/23 Q1] +1 vacancies[breckland,fcp,2022/23 Q1] = 0") in vacancies
+    assert ("vacancies[breckland,fcp,2022/23 Q2]: -1 leavers[breckland,fcp,2022/23 Q2]"
+            " -1 vacancies[breckland,fcp,2022/23 Q1] +1 vacancies[breckland,fcp,2022/23 Q2] = 0") in vacancies
+    balance = rendered_whole_people["balance.txt"].splitlines()
+    assert ("balance[breckland,fcp,2022/23 Q1]: +1 stock[breckland,fcp,2022/23 Q1] -1 starters[breckland,fcp,2022/23 Q1]"
+            " -1 replacements[breckland,fcp,2022/23 Q1] +1 leavers[breckland,fcp,2022/23 Q1]"
+            " -1 completed[breckland,pa_to_fcp,2022/23 Q1] = 2") in balance
+    columns = rendered_whole_people["columns.txt"].splitlines()
+    assert "starters[breckland,fcp,2022/23 Q1] >= 0 integer" in columns
 
 
 def test_the_balance_row_is_the_stock_and_flow_equation(rendered: dict[str, str]) -> None:
