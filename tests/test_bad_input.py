@@ -421,6 +421,8 @@ BAD: list[Bad] = [
         column="quantity", value="'1e300'"),
     Bad("absurd_annual_cost_1e300", set_cell("roles", 2, "annual_cost", "1e300"), "roles.csv", row=2,
         column="annual_cost", value="'1e300'"),
+    Bad("meaningless_cap_per_wte_1e-320", set_cell("arrs_roles", 3, "cap_per_wte", "1e-320"), "arrs_roles.csv", row=3,
+        column="cap_per_wte", contains=("too small to be meaningful",)),
     Bad("participation_rate_1_5", set_cell("roles", 2, "participation_rate", "1.5"), "roles.csv", row=2,
         column="participation_rate", value="'1.5'"),
     Bad("negative_attrition_rate", set_cell("attrition", 2, "annual_rate", "-0.1"), "attrition.csv", row=2,

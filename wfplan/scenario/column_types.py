@@ -162,8 +162,8 @@ OptQuarterLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterVa
 YearLabel = Annotated[str, AfterValidator(_year)]
 PeriodLabel = Annotated[str, AfterValidator(_period)]
 OptPeriodLabel = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: None if v is None else _period(v))]
-Money = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
-"""GBP per WTE or per person: at most 100 million (required)."""
+Money = _bounded(MAX_MONEY_PER_PERSON)
+"""GBP per WTE or per person: at most 100 million, zero or at least 1e-9 (required)."""
 SpanLabel = Annotated[str, AfterValidator(_span)]
 Flag = Annotated[bool, BeforeValidator(lambda v: False if _blank_to_none(v) is None else v)]
 AnnualGrowth = Annotated[float, Field(ge=-0.5, le=1.0), AfterValidator(_finite)]
