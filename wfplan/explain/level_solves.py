@@ -64,9 +64,7 @@ def fixed_from_plan(model: Model, plan: pd.DataFrame) -> LinearProgram:
     lp = b.build()
     lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
     P, R, T = inputs.shape
-    p_index = {p: i for i, p in enumerate(inputs.pcns)}
-    r_index = {r: i for i, r in enumerate(inputs.roles)}
-    t_index = {inputs.horizon.label(p): i for i, p in enumerate(inputs.periods)}
+    p_index, r_index, t_index = inputs.pcn_index, inputs.role_index, inputs.period_index
     sel = plan[plan["pcn"].isin(p_index) & plan["role"].isin(r_index) & plan["period"].isin(t_index)]
     pi = sel["pcn"].map(p_index).to_numpy(int)
     ri = sel["role"].map(r_index).to_numpy(int)

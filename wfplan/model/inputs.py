@@ -142,6 +142,21 @@ class ModelInputs:
         return 4 if self.horizon.periods_per_year == 4 and self.first_year_extra.any() else 0
 
     @cached_property
+    def pcn_index(self) -> dict[str, int]:
+        """PCN id -> its index p (built once)."""
+        return {p: i for i, p in enumerate(self.pcns)}
+
+    @cached_property
+    def role_index(self) -> dict[str, int]:
+        """Role id -> its index r (built once)."""
+        return {r: i for i, r in enumerate(self.roles)}
+
+    @cached_property
+    def period_index(self) -> dict[str, int]:
+        """Period label (``2022/23 Q1``) -> its index t (built once)."""
+        return {self.horizon.label(period): t for t, period in enumerate(self.periods)}
+
+    @cached_property
     def period_years(self) -> np.ndarray:
         """The financial year of each period index (entitlements and budgets are per year); computed once."""
         return np.array([self.year_of(t) for t in range(len(self.periods))])

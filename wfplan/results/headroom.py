@@ -32,7 +32,7 @@ def unused_reasons(inputs, plan: pd.DataFrame, goals: pd.DataFrame, arrs: pd.Dat
         return []
     P, R, T = inputs.shape
     years = inputs.period_years
-    index = {p: i for i, p in enumerate(inputs.pcns)}
+    index = inputs.pcn_index
     inflow = (plan["starters"] + plan.get("replacements", 0.0)).to_numpy(float).reshape(P, R, T)
     claims = plan["arrs_claim_wte"].to_numpy(float).reshape(P, R, T)
     supply_used_up = _supply_used_up(inputs, inflow)
@@ -86,8 +86,7 @@ def _unmet_need(inputs, goals: pd.DataFrame) -> np.ndarray:
     out = np.zeros((P, T), dtype=bool)
     if goals.empty:
         return out
-    p_index = {p: i for i, p in enumerate(inputs.pcns)}
-    t_index = {inputs.horizon.label(period): t for t, period in enumerate(inputs.periods)}
+    p_index, t_index = inputs.pcn_index, inputs.period_index
     short = goals[(goals["shortfall"] > SHORTFALL_NOISE) & (goals["level"] == "pcn")]
     for area, period in zip(short["area"], short["period"], strict=True):
         if area in p_index and period in t_index:

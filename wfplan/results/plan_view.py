@@ -246,12 +246,12 @@ def limits_reached(view: PlanView) -> pd.DataFrame:
     inputs = view.inputs
     plan = view.plan
     rows: list[dict[str, object]] = []
-    pcn_index = {p: i for i, p in enumerate(inputs.pcns)}
+    pcn_index = inputs.pcn_index
     period_index = {p: t for t, p in enumerate(view.periods)}
     shape = inputs.shape
     starters = np.zeros(shape)
     claim = np.zeros(shape)
-    role_index = {r: i for i, r in enumerate(inputs.roles)}
+    role_index = inputs.role_index
     keep = plan["role"].isin(role_index) & plan["pcn"].astype(str).isin(pcn_index) & plan["period"].astype(str).isin(
         period_index)
     sel = plan[keep]

@@ -90,11 +90,10 @@ def _fairness(m: ModelBuilder, inputs: ModelInputs, cells, shortfall: np.ndarray
     """Worst PCN's priority-1 shortfall per 10,000 weighted patients, minimised after p1."""
     worst = m.add_variables("worst_shortfall_per_10k", (1,))
     weighted = inputs.weighted_list
-    p_index = {p: i for i, p in enumerate(inputs.pcns)}
     sel = soft & (cells["priority"].to_numpy(int) == 1) & (cells["level"] == "pcn").to_numpy()
     rows = m.add_constraints("fairness", (len(inputs.pcns),), lower=0.0, axes=PCNS)
     m.add_terms(rows, worst[0], 1.0)
-    pis = cells["area"].map(p_index).to_numpy()
+    pis = cells["area"].map(inputs.pcn_index).to_numpy()
     for i in np.flatnonzero(sel):
         pi = int(pis[i])
         m.add_terms(rows[pi], shortfall[i], -1e4 / max(weighted[pi], 1.0))
