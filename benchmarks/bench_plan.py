@@ -60,7 +60,7 @@ def run_case(case: Case) -> dict[str, object]:
     from wfplan.model import formulation
     from wfplan.model import inputs as model_inputs
     from wfplan.model.formulation import CLAIMS_LEVEL, Model
-    from wfplan.pipeline import settings_for
+    from wfplan.model.settings import SolveSettings
     from wfplan.results.plan_tables import decode
     from wfplan.scenario.load import load_scenario
     from wfplan.solve import solve
@@ -75,8 +75,8 @@ def run_case(case: Case) -> dict[str, object]:
     if not case.claims:
         model = Model(model.builder, model.inputs, [lv for lv in model.level_order if lv != CLAIMS_LEVEL])
     # as wfplan.pipeline.run_plan: build_seconds covers inputs, formulation and LP assembly
-    settings = settings_for(scenario, solver=case.solver, time_limit=case.time_limit, gap=case.gap,
-                            threads=case.threads, workers=case.workers, decompose=case.decompose)
+    settings = SolveSettings.for_scenario(scenario, solver=case.solver, time_limit=case.time_limit, gap=case.gap,
+                                          threads=case.threads, workers=case.workers, decompose=case.decompose)
     sol = solve(model, settings, build_seconds=t3 - t1)
     t4 = time.perf_counter()
     if sol.x is not None:

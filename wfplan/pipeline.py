@@ -6,6 +6,8 @@ Data flows one way::
 
 * :func:`build_model`: prepare the arrays and build the formulation (the
   ``create`` stage; the scenario's build settings travel inside the inputs);
+* :meth:`SolveSettings.for_scenario <wfplan.model.settings.SolveSettings.for_scenario>`:
+  the scenario's objective settings with the user's options;
 * :func:`wfplan.solve.solve`: every objective level, as a
   :class:`~wfplan.model.settings.SolveSettings` says;
 * :func:`wfplan.results.plan_tables.decode`: the plan tables, every figure the
@@ -44,14 +46,6 @@ def build_model(scenario: Scenario, integer: bool | None = None, claims: bool = 
     return model
 
 
-def settings_for(scenario: Scenario, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
-                 gap: float = DEFAULT_GAP, threads: int = 1, workers: int = 1, decompose: bool = True,
-                 keep_bases: bool = False) -> SolveSettings:
-    """The solve settings of a scenario's ``[objective]`` with the user's options."""
-    return SolveSettings.for_scenario(scenario, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
-                                      workers=workers, decompose=decompose, keep_bases=keep_bases)
-
-
 def run_plan(scenario: Scenario, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
              gap: float = DEFAULT_GAP, integer: bool | None = None, threads: int = 1, workers: int = 1,
              decompose: bool = True) -> PlanResult:
@@ -64,8 +58,8 @@ def run_plan(scenario: Scenario, solver: str = DEFAULT_SOLVER, time_limit: float
     with step("building the model"):
         model = build_model(scenario, integer=integer)
     build_seconds = time.perf_counter() - started
-    settings = settings_for(scenario, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
-                            workers=workers, decompose=decompose)
+    settings = SolveSettings.for_scenario(scenario, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
+                                          workers=workers, decompose=decompose)
     solution = solve(model, settings, build_seconds=build_seconds)
     tables = decode(model, solution) if solution.x is not None else None
     return PlanResult(scenario, model, solution, tables)

@@ -182,12 +182,13 @@ def apply_factors(base: Scenario, factors: dict[str, float]) -> Scenario:
 def _plan(scenario: Scenario, options: SweepOptions, warm_bases: list[dict[str, Basis]] | None = None,
           keep_bases: bool = False) -> tuple[Model, PlanSolution]:
     """Build and solve one variant (without the claims level unless asked for)."""
-    from wfplan.pipeline import build_model, settings_for
+    from wfplan.model.settings import SolveSettings
+    from wfplan.pipeline import build_model
     from wfplan.solve import solve
 
     model = build_model(scenario, integer=options.integer, claims=options.claims)
-    settings = settings_for(scenario, solver=options.solver, time_limit=options.time_limit, gap=options.gap,
-                            keep_bases=keep_bases)
+    settings = SolveSettings.for_scenario(scenario, solver=options.solver, time_limit=options.time_limit,
+                                          gap=options.gap, keep_bases=keep_bases)
     return model, solve(model, settings, warm_bases=warm_bases)
 
 

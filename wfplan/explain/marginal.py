@@ -42,7 +42,7 @@ from wfplan.explain.rules import rules
 from wfplan.model import levels
 from wfplan.model.formulation import CLAIMS_LEVEL, Model
 from wfplan.model.settings import SolveSettings
-from wfplan.pipeline import build_model, settings_for
+from wfplan.pipeline import build_model
 from wfplan.scenario import Scenario
 from wfplan.solve import solve
 
@@ -197,7 +197,7 @@ def explain_scenario(scenario: Scenario, mode: str = "relaxation", x_plan: np.nd
         return out
     model = build_model(scenario, integer=False)
     out = marginals(model, mode="planned in fractional people", time_limit=time_limit,
-                    plan=_lp_plan(model, settings_for(scenario, time_limit=time_limit)))
+                    plan=_lp_plan(model, SolveSettings.for_scenario(scenario, time_limit=time_limit)))
     if scenario.manifest.model.integer:
         out.notes.append("the scenario plans whole people; these values are from its LP version (fractional "
                          "people): use --fixed for the values given the integer plan's hires")
