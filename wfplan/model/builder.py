@@ -130,10 +130,21 @@ class ModelBuilder:
         self._cols.append(cols[keep].ravel())
         self._vals.append(coefs[keep].ravel())
 
-    def add_expression(self, name: str, shape: tuple[int, ...], constant: float | np.ndarray = 0.0) -> np.ndarray:
-        """Create a named expression block; return its form ids (flat indices, with the block's shape)."""
+    def add_expression(self, name: str, shape: tuple[int, ...], constant: float | np.ndarray = 0.0,
+                       extends: str | None = None) -> np.ndarray:
+        """Create a named expression block; return its form ids (flat indices, with the block's shape).
+
+        ``extends`` names an expression of the same shape whose terms this one starts
+        with (shared, not copied): ``spend`` is ``employment_cost`` plus other costs."""
         flat = np.broadcast_to(np.asarray(constant, dtype=float), shape).ravel().copy()
-        self.expressions[name] = Expression(name, shape, flat)
+        expression = Expression(name, shape, flat)
+        if extends is not None:
+            base = self.expressions[extends]
+            if base.shape != shape:
+                raise ValueError(f"expression {name!r} {shape} cannot extend {extends!r} {base.shape}")
+            expression.terms = list(base.terms)
+            expression.constant += base.constant
+        self.expressions[name] = expression
         return np.arange(flat.size, dtype=np.int64).reshape(shape)
 
     def add_to_expression(self, name: str, forms: np.ndarray, cols: np.ndarray,

@@ -140,8 +140,7 @@ def staff_expressions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, n
     cells = np.arange(stock.size).reshape(shape)
     m.add_expression("staff_fte", shape)
     m.add_to_expression("staff_fte", cells, stock, part)
-    m.add_expression("claimable_fte", shape)
-    m.add_to_expression("claimable_fte", cells, stock, part)
+    m.add_expression("claimable_fte", shape, extends="staff_fte")
     m.add_to_expression("claimable_fte", cells, not_claimable, -part)
 
 
@@ -172,8 +171,7 @@ def spend_expressions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, r
     cells = np.arange(P * R * T).reshape(shape)
     m.add_expression("employment_cost", shape)
     m.add_to_expression("employment_cost", cells, stock, np.broadcast_to(inputs.cost_per_head[None], shape))
-    m.add_expression("spend", shape)
-    m.add_to_expression("spend", cells, stock, np.broadcast_to(inputs.cost_per_head[None], shape))
+    m.add_expression("spend", shape, extends="employment_cost")
     for ids, cost in ((released, inputs.redundancy_cost), (over, inputs.over_cost), (short_time, inputs.short_cost)):
         m.add_to_expression("spend", cells, ids, np.broadcast_to(np.nan_to_num(cost)[None, :, None], shape))
     started = m.variables.get("started")
