@@ -35,7 +35,6 @@ class ModelInputs:
     annual_cost: np.ndarray  # r (0 when unknown)
     capacity: np.ndarray  # r, per WTE per year
     serves: np.ndarray  # r: whose appointment demand the role meets ("pcn", "place" or "system")
-    pcn_place: np.ndarray  # p: index of the PCN's place (in order of first appearance)
     attrition: np.ndarray  # r, per period, experienced staff
     entry_loss: np.ndarray  # r, share of recruits lost in the period they start (year steps: the first-year rate)
     first_year_extra: np.ndarray  # r, per period: first-year rate minus the experienced rate (quarter steps)
@@ -142,6 +141,11 @@ class ModelInputs:
         return 4 if self.horizon.periods_per_year == 4 and self.first_year_extra.any() else 0
 
     @cached_property
+    def pcn_place(self) -> np.ndarray:
+        """p: index of the PCN's place, numbered in order of first appearance."""
+        return pd.factorize(self.place_names)[0]
+
+    @cached_property
     def pcn_index(self) -> dict[str, int]:
         """PCN id -> its index p (built once)."""
         return {p: i for i, p in enumerate(self.pcns)}
@@ -204,7 +208,6 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     serves = (role_table["serves"] if "serves" in role_table else pd.Series("pcn", index=role_table.index))
     serves = serves.fillna("pcn").astype(str).to_numpy()
     pcn_table = scenario.pcns.reindex(pcns)
-    pcn_place = pd.factorize(pcn_table["place"])[0]
 
     attrition, entry_loss, first_year_extra = _leaving_rates(scenario, roles, ppy, notes)
 
@@ -243,7 +246,6 @@ def prepare(scenario: Scenario, integer: bool | None = None) -> ModelInputs:
     inputs = ModelInputs(
         scenario=scenario, horizon=horizon, pcns=pcns, roles=roles, periods=periods, integer=integer,
         participation=participation, annual_cost=annual_cost, capacity=capacity, serves=serves,
-        pcn_place=pcn_place,
         attrition=attrition, entry_loss=entry_loss, first_year_extra=first_year_extra, initial=initial, baseline_fte=baseline_fte,
         recruitable=recruitable, supply=supply, arrs_rate=arrs_rate, arrs_wte_cap=arrs_wte_cap,
         entitlement=entitlement, budgets=budgets,

@@ -75,13 +75,13 @@ def decode(model: Model, solution: PlanSolution) -> PlanTables:
 
     stock = value("stock")
     claim = value("claim_wte")
-    pcn_place, groups = inputs.place_names, inputs.staff_groups
+    places, groups = inputs.place_names, inputs.staff_groups
     labels = [inputs.horizon.label(p) for p in inputs.periods]
     years = inputs.period_years.tolist()
     pi, ri, ti = np.meshgrid(np.arange(P), np.arange(R), np.arange(T), indexing="ij")
     pi, ri, ti = pi.ravel(), ri.ravel(), ti.ravel()
     plan = pd.DataFrame({
-        "pcn": np.array(inputs.pcns)[pi], "place": pcn_place[pi], "role": np.array(inputs.roles)[ri],
+        "pcn": np.array(inputs.pcns)[pi], "place": places[pi], "role": np.array(inputs.roles)[ri],
         "staff_group": groups[ri], "period": np.array(labels)[ti], "year": np.array(years)[ti],
         "starters": value("starters").ravel(), "replacements": value("replacements").ravel(),
         "leavers": value("leavers").ravel(), "planned_leavers": inputs.planned_leavers.ravel(),
