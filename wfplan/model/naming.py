@@ -54,18 +54,17 @@ def _labels(model: Model) -> dict[str, Sequence[str]]:
     }
 
 
-def axis_labels(model: Model, rows: bool) -> dict[str, AxisLabels]:
-    """Labels per block of the model's rows (``rows``) or columns, from each block's declared
-    axes, for :meth:`ModelBuilder.row_names` (blocks that declare none are numbered)."""
-    labels = _labels(model)
-    blocks = model.builder.constraints if rows else model.builder.variables
+def _block_labels(blocks: dict, labels: dict[str, Sequence[str]]) -> dict[str, AxisLabels]:
+    """Labels per block from each block's declared axes (blocks that declare none are numbered)."""
     return {name: tuple(labels.get(axis) for axis in block.axes)
             for name, block in blocks.items() if block.axes is not None}
 
 
 def named_program(model: Model) -> LinearProgram:
     """The model's program (zero objective) with every row and column named."""
-    return model.builder.named_program(axis_labels(model, rows=False), axis_labels(model, rows=True))
+    labels = _labels(model)
+    builder = model.builder
+    return builder.named_program(_block_labels(builder.variables, labels), _block_labels(builder.constraints, labels))
 
 
 def write_model_file(model: Model, path: Path, level: str | None = None) -> None:
