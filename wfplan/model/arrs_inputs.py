@@ -16,7 +16,7 @@ from wfplan.scenario.periods import FinancialYear, Horizon, Quarter
 
 
 def arrs_terms(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                horizon: Horizon, notes: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+               horizon: Horizon, notes: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Per PCN, role and period: the most WTE claimable (inf = no cap); per
     PCN and year: the entitlement (the year's main ARRS sum).
 
@@ -98,7 +98,7 @@ def _amount_per_pcn(rule: pd.Series, weighted: np.ndarray) -> np.ndarray:
 
 
 def arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                          horizon: Horizon, cost: np.ndarray) -> dict[str, object]:
+                         horizon: Horizon, cost: np.ndarray) -> dict[str, object]:
     """The ARRS terms in force per role and period, their claim rates, and the ring-fenced pots.
 
     ``arrs_cap_per_wte`` and ``arrs_reimbursement`` (r x t) are the row in
@@ -142,7 +142,7 @@ def arrs_rules_by_period(scenario: Scenario, pcns: list[str], roles: list[str], 
 
 
 def cost_by_period(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
-                    annual_cost: np.ndarray) -> np.ndarray:
+                   annual_cost: np.ndarray) -> np.ndarray:
     """Employer cost per WTE per year, per role and period (r x t), for pay awards year by year.
 
     The ``role_costs`` row of the period's financial year; a year without one
@@ -169,8 +169,8 @@ def cost_by_period(scenario: Scenario, roles: list[str], periods: list[int], hor
 
 
 def recruitment_routes(scenario: Scenario, roles: list[str], periods: list[int], horizon: Horizon,
-                        route_supply_rows: list[dict[str, object]]
-                        ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+                       route_supply_rows: list[dict[str, object]]
+                       ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Recruitment routes of the planned roles and whether each is ARRS-claimable per period.
 
     ``routes`` has one row per (role, route) in ``recruitment_routes`` (any

@@ -26,7 +26,7 @@ class TargetCells:
 
 
 def expand_targets(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                    horizon: Horizon, notes: list[str]) -> TargetCells:
+                   horizon: Horizon, notes: list[str]) -> TargetCells:
     """One row per target, area and period from ``by`` to ``until`` (or the end)."""
     targets = scenario.table("targets")
     table = scenario.pcns.reindex(pcns)

@@ -28,7 +28,7 @@ def largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
 
 
 def stock_at(scenario: Scenario, pcns: list[str], roles: list[str], period_label: str | None,
-              fte: bool, notes: list[str]) -> np.ndarray:
+             fte: bool, notes: list[str]) -> np.ndarray:
     """Staff in post per PCN and role at a period end; coarser levels are
     apportioned to PCNs by registered list (largest remainder, whole people)."""
     out = np.zeros((len(pcns), len(roles)))
@@ -119,8 +119,8 @@ def planned_leavers_by_period(scenario: Scenario, pcns: list[str], roles: list[s
 
 
 def courses_in_progress(scenario: Scenario, pcns: list[str], roles: list[str], periods: list[int],
-                         horizon: Horizon, transitions: pd.DataFrame, initial: np.ndarray,
-                         notes: list[str]) -> dict[str, np.ndarray]:
+                        horizon: Horizon, transitions: pd.DataFrame, initial: np.ndarray,
+                        notes: list[str]) -> dict[str, np.ndarray]:
     """Trainees already on a course at the start (``trainees_on_course``), per PCN, transition and period.
 
     ``course_exits[p, k, t]``: trainees whose course ends in t (they leave the

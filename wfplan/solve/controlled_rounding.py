@@ -14,7 +14,7 @@ SLACK = 1e-9
 
 
 def due_now(required: np.ndarray, potential: np.ndarray, carried: np.ndarray, capacity: np.ndarray,
-             rate: float) -> np.ndarray:
+            rate: float) -> np.ndarray:
     """Per chain of one supply area: new posts to create now so that every later
     target can be met, earliest deadline first.
 
@@ -56,8 +56,8 @@ def due_now(required: np.ndarray, potential: np.ndarray, carried: np.ndarray, ca
 
 
 def controlled_round(beyond: np.ndarray, floor: np.ndarray, most: np.ndarray,
-                      supply_rows: list[tuple[int, np.ndarray, float]], kept: np.ndarray,
-                      per_head: np.ndarray) -> np.ndarray:
+                     supply_rows: list[tuple[int, np.ndarray, float]], kept: np.ndarray,
+                     per_head: np.ndarray) -> np.ndarray:
     """Whole new posts per PCN and role for one period: each chain gets its
     wanted number (``beyond``, fractional; at least ``floor``) rounded down or
     up, so that each role's total in a supply area is its wanted total
@@ -138,7 +138,7 @@ def share_out(wanted: np.ndarray, floor: np.ndarray, most: np.ndarray) -> np.nda
 
 
 def fit_supply(want: np.ndarray, members: np.ndarray, ri: int, most: float, ahead: np.ndarray,
-                low: np.ndarray) -> None:
+               low: np.ndarray) -> None:
     """Trim ``want[members, ri]`` to ``most`` people, never below ``low``,
     taking first from the chains furthest ahead of the LP (they wait a period)."""
     excess = float(want[members, ri].sum()) - np.floor(most + SLACK)

@@ -34,7 +34,7 @@ PARALLEL_MIN_COLUMNS = 50_000
 
 
 def solve_program(lp: LinearProgram, plan: LevelPlan, build_seconds: float,
-                   warm_bases: list[dict[str, Basis]] | None = None) -> PlanSolution:
+                  warm_bases: list[dict[str, Basis]] | None = None) -> PlanSolution:
     """Every level of ``lp``, part by part where it splits into independent parts."""
     started = time.perf_counter()
     # branch and bound gains most from small parts; LPs are packed to save calls

@@ -41,7 +41,7 @@ class PlanSolution:
 
 
 def solution_of(plan: LevelPlan, final: SolveResult, records: list[LevelRecord], build_seconds: float,
-              solve_seconds: float, lp: LinearProgram | None) -> PlanSolution:
+                solve_seconds: float, lp: LinearProgram | None) -> PlanSolution:
     status = final.status
     incomplete = any(rec.status != Status.OPTIMAL for rec in records)
     if status.has_solution and incomplete:

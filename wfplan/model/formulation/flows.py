@@ -134,7 +134,7 @@ def supply(m: ModelBuilder, inputs: ModelInputs, staff: StaffBlocks) -> None:
 
 
 def transitions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, balance: np.ndarray,
-                 leaver_rows: np.ndarray) -> set[int]:
+                leaver_rows: np.ndarray) -> set[int]:
     """Training pipelines and retraining: whole people start (``started``), and
     at the course end they all leave the from-role; the success rate's share
     joins the to-role (``completed``, an expected value like attrition) and the

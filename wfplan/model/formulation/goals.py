@@ -45,7 +45,7 @@ in the cost level instead made the cost LP numerically singular for HiGHS.)"""
 
 
 def targets(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, over: np.ndarray,
-             short_time: np.ndarray) -> None:
+            short_time: np.ndarray) -> None:
     cells = inputs.targets.frame
     if cells.empty:
         return

@@ -162,7 +162,7 @@ def claim_expressions(m: ModelBuilder, inputs: ModelInputs, claim: np.ndarray) -
 
 
 def spend_expressions(m: ModelBuilder, inputs: ModelInputs, stock: np.ndarray, released: np.ndarray,
-                       over: np.ndarray, short_time: np.ndarray) -> None:
+                      over: np.ndarray, short_time: np.ndarray) -> None:
     """``employment_cost`` (staff in post x cost per head) and ``spend``: that plus
     redundancy, overstaffing, short-time and course costs (charged to the from-role's
     cells), per PCN, role and period.  Spend is what the cost level minimises and
